@@ -1,0 +1,424 @@
+//! Request paths: hygiene (decision row 1), normalization, and rule path patterns.
+//!
+//! # Normalization
+//! The query (from `?`) is dropped. Percent-escapes of unreserved characters
+//! (`A–Z a–z 0–9 - . _ ~`, RFC 3986 §2.3) are decoded, every other escape is kept with
+//! uppercase hex (RFC 3986 §6.2.2), so `/%61dmin` and `/admin` are the same path to a rule, as
+//! they are to the server behind Warden.
+//!
+//! # Malformed paths
+//! A path is malformed (403 `malformed_path`) when it is empty or does not start with `/`, has
+//! an empty segment inside (`//`), a `.` or `..` segment (also as `%2e`), an encoded `/` or `\`
+//! (`%2f`, `%5c`, any case), a raw `\`, a control byte (0x00–0x1F, 0x7F), or is longer than
+//! [`MAX_PATH`] bytes before the query.
+//!
+//! # Patterns
+//! A pattern is `/`, or `/` followed by segments separated by `/`: a literal, `*` (exactly one
+//! non-empty segment) or, as the last segment only, `**` (zero or more segments). So
+//! `/admin/**` matches `/admin`, `/admin/`, `/admin/x/y` but not `/administrator`; `/a/*`
+//! matches `/a/b` but not `/a` or `/a/`. Literals are normalized like paths.
+//!
+//! # Timing
+//! Normalization visits every byte with the same operations whatever the byte is, and a
+//! pattern is compared with a fixed amount of work that depends on the pattern alone, so the
+//! time spent on rules does not depend on which rule matched.
+
+use crate::capacity::{MAX_PATH, MAX_PATTERN_SEGMENTS};
+
+/// Slack after the path so the three-byte writes of normalization never need a bounds branch.
+const BUF: usize = MAX_PATH + 4;
+/// Slash-position slots: enough for the longest pattern plus one overflow slot.
+const SLOTS: usize = MAX_PATTERN_SEGMENTS + 2;
+
+#[inline]
+fn m8(b: bool) -> u8 {
+    0u8.wrapping_sub(u8::from(b))
+}
+
+#[inline]
+fn sel8(mask: u8, a: u8, b: u8) -> u8 {
+    (a & mask) | (b & !mask)
+}
+
+#[inline]
+fn selz(c: bool, a: usize, b: usize) -> usize {
+    let mask = 0usize.wrapping_sub(usize::from(c));
+    (a & mask) | (b & !mask)
+}
+
+/// Value of a hex digit and whether it is one.
+#[inline]
+fn hex(c: u8) -> (u8, bool) {
+    let d = c.wrapping_sub(b'0');
+    let l = (c | 0x20).wrapping_sub(b'a');
+    let is_d = d < 10;
+    let is_l = l < 6;
+    (sel8(m8(is_d), d, l.wrapping_add(10)), is_d | is_l)
+}
+
+#[inline]
+fn upper(c: u8) -> u8 {
+    let is_lower = c.wrapping_sub(b'a') < 26;
+    c ^ (m8(is_lower) & 0x20)
+}
+
+#[inline]
+fn unreserved(c: u8) -> bool {
+    let alpha = (c | 0x20).wrapping_sub(b'a') < 26;
+    let digit = c.wrapping_sub(b'0') < 10;
+    alpha | digit | (c == b'-') | (c == b'.') | (c == b'_') | (c == b'~')
+}
+
+/// A normalized request path with its segment table.
+#[derive(Clone)]
+pub(crate) struct NormPath {
+    buf: [u8; BUF],
+    len: usize,
+    malformed: bool,
+    /// `slash[k]` = position of the (k+1)-th `/`, or `len` past the last one.
+    slash: [usize; SLOTS],
+    segments: usize,
+}
+
+impl core::fmt::Debug for NormPath {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("NormPath")
+            .field("path", &core::str::from_utf8(self.as_bytes()))
+            .field("malformed", &self.malformed)
+            .field("segments", &self.segments)
+            .finish()
+    }
+}
+
+/// Percent-normalizes `raw` into `out`; returns (length, saw an encoded separator).
+/// `out` must be at least `raw.len() + 3` long (extra bytes are scratch).
+fn normalize_into(raw: &[u8], out: &mut [u8]) -> (usize, bool) {
+    let mut w = 0usize;
+    let mut skip = 0u8;
+    let mut encoded_sep = false;
+    let last = out.len().saturating_sub(3);
+    for (i, &c) in raw.iter().enumerate() {
+        let c1 = raw.get(i.wrapping_add(1)).copied().unwrap_or(0);
+        let c2 = raw.get(i.wrapping_add(2)).copied().unwrap_or(0);
+        let (h1, v1) = hex(c1);
+        let (h2, v2) = hex(c2);
+        let active = skip == 0;
+        let pct = active & (c == b'%') & v1 & v2;
+        let dec = (h1 << 4) | h2;
+        let unres = unreserved(dec);
+        encoded_sep |= pct & ((dec == b'/') | (dec == b'\\'));
+        let b0 = sel8(m8(pct & unres), dec, sel8(m8(pct), b'%', c));
+        let at = w.min(last);
+        if let Some(dst) = out.get_mut(at..at.wrapping_add(3)) {
+            dst.copy_from_slice(&[b0, upper(c1), upper(c2)]);
+        }
+        let count = usize::from(active) + 2 * usize::from(pct & !unres);
+        w = w.wrapping_add(count).min(last);
+        skip = sel8(m8(pct), 2, skip.saturating_sub(1));
+    }
+    (w, encoded_sep)
+}
+
+impl NormPath {
+    /// Normalizes and checks a raw request path.
+    pub(crate) fn new(raw: &[u8]) -> Self {
+        // Drop the query: first `?`, found without an early exit.
+        let mut q = raw.len();
+        for (i, &c) in raw.iter().enumerate().rev() {
+            q = selz(c == b'?', i, q);
+        }
+        let path = raw.get(..q).unwrap_or(raw);
+        let too_long = path.len() > MAX_PATH;
+        let path = path.get(..MAX_PATH).unwrap_or(path);
+
+        let mut raw_bad = false;
+        for &c in path {
+            raw_bad |= (c < 0x20) | (c == 0x7f) | (c == b'\\');
+        }
+
+        let mut np = NormPath { buf: [0u8; BUF], len: 0, malformed: false, slash: [0; SLOTS], segments: 0 };
+        let (len, encoded_sep) = normalize_into(path, &mut np.buf);
+        np.len = len;
+
+        let b = &np.buf;
+        let at = |j: usize| b.get(j).copied().unwrap_or(0);
+        let mut bad_shape = (len == 0) | (at(0) != b'/');
+        let mut count = 0usize;
+        for j in 0..len {
+            let c = at(j);
+            let p1 = if j >= 1 { at(j.wrapping_sub(1)) } else { 0 };
+            let p2 = if j >= 2 { at(j.wrapping_sub(2)) } else { 0 };
+            let next = j.wrapping_add(1);
+            let n1 = sel8(m8(next < len), at(next), b'/');
+            let slash = c == b'/';
+            bad_shape |= slash & (p1 == b'/');
+            bad_shape |= (c == b'.') & (p1 == b'/') & (n1 == b'/');
+            bad_shape |= (c == b'.') & (p1 == b'.') & (p2 == b'/') & (n1 == b'/');
+            let slot = count.min(SLOTS - 1);
+            if let Some(s) = np.slash.get_mut(slot) {
+                *s = selz(slash, j, *s);
+            }
+            count = count.wrapping_add(usize::from(slash));
+        }
+        for (k, s) in np.slash.iter_mut().enumerate() {
+            *s = selz(k >= count, len, *s);
+        }
+        np.segments = count;
+        np.malformed = too_long | raw_bad | encoded_sep | bad_shape;
+        np
+    }
+
+    /// Whether the path is malformed (decision row 1).
+    pub(crate) const fn malformed(&self) -> bool {
+        self.malformed
+    }
+
+    /// The normalized path.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or(&[])
+    }
+
+    /// (start, length, exists) of segment `k`.
+    #[inline]
+    fn segment(&self, k: usize) -> (usize, usize, bool) {
+        let start = self.slash.get(k).copied().unwrap_or(self.len).wrapping_add(1);
+        let end = self.slash.get(k.wrapping_add(1)).copied().unwrap_or(self.len);
+        (start, end.saturating_sub(start), k < self.segments)
+    }
+
+    /// Whether `pattern` (valid, normalized) matches. The work depends on the pattern only.
+    pub(crate) fn matches(&self, pattern: &str) -> bool {
+        let pat = pattern.as_bytes();
+        let (body, tail) = match pat.strip_suffix(b"/**") {
+            Some(body) => (body, true),
+            None => (pat, false),
+        };
+        let mut ok = true;
+        let mut k = 0usize;
+        for seg in body.split(|&c| c == b'/').skip(1) {
+            let (start, len, exists) = self.segment(k);
+            if seg == b"*" {
+                ok &= exists & (len > 0);
+            } else {
+                let mut diff = u8::from(len != seg.len()) | u8::from(!exists);
+                for (t, &pc) in seg.iter().enumerate() {
+                    let idx = start.wrapping_add(t).min(BUF - 1);
+                    diff |= self.buf.get(idx).copied().unwrap_or(0) ^ pc;
+                }
+                ok &= diff == 0;
+            }
+            k = k.wrapping_add(1);
+        }
+        ok & if tail { self.segments >= k } else { self.segments == k }
+    }
+}
+
+/// Why a path pattern is not valid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PatternError {
+    /// It does not start with `/`.
+    NoLeadingSlash,
+    /// Empty segment (`//`) or a trailing `/`.
+    EmptySegment,
+    /// `**` somewhere other than the whole last segment.
+    MisplacedDoubleStar,
+    /// `*` inside a literal (`a*b`); `*` must be a whole segment.
+    PartialWildcard,
+    /// A `.` or `..` segment, a `\`, an encoded `/` or `\`, a control byte, `?` or `#`.
+    Unsafe,
+    /// More than [`MAX_PATTERN_SEGMENTS`] segments.
+    TooManySegments,
+    /// Longer than the path limit.
+    TooLong,
+    /// Percent-escapes are not in normal form (unreserved characters encoded, lowercase hex).
+    NotNormalized,
+}
+
+impl PatternError {
+    /// A one-line explanation.
+    #[must_use]
+    pub const fn message(self) -> &'static str {
+        match self {
+            Self::NoLeadingSlash => "a path pattern must start with `/`",
+            Self::EmptySegment => "a path pattern may not contain `//` or end with `/`",
+            Self::MisplacedDoubleStar => "`**` is only allowed as the whole last segment (`/prefix/**`)",
+            Self::PartialWildcard => "`*` must be a whole segment (`/a/*/b`), not part of one",
+            Self::Unsafe => "a path pattern may not contain `.`/`..` segments, `\\`, `%2f`, `%5c`, `?`, `#` or control bytes",
+            Self::TooManySegments => "a path pattern has more segments than MAX_PATTERN_SEGMENTS",
+            Self::TooLong => "a path pattern is longer than MAX_PATH",
+            Self::NotNormalized => "a path pattern's percent-escapes are not normalized",
+        }
+    }
+}
+
+/// Checks that `pattern` is a valid path pattern in normal form (as [`normalize_pattern`]
+/// produces). The engine checks every rule with this at load.
+///
+/// # Errors
+/// The first problem found.
+pub fn check_pattern(pattern: &str) -> Result<(), PatternError> {
+    let mut buf = [0u8; BUF];
+    let n = normalize_pattern(pattern, &mut buf)?;
+    if buf.get(..n) != Some(pattern.as_bytes()) {
+        return Err(PatternError::NotNormalized);
+    }
+    Ok(())
+}
+
+/// Checks `pattern` and writes its normal form into `out` (at least [`MAX_PATH`]` + 4` bytes);
+/// returns the normal form's length. Used by the compiler.
+///
+/// # Errors
+/// The first problem found.
+pub fn normalize_pattern(pattern: &str, out: &mut [u8]) -> Result<usize, PatternError> {
+    let raw = pattern.as_bytes();
+    if raw.len() > MAX_PATH {
+        return Err(PatternError::TooLong);
+    }
+    if out.len() < raw.len().saturating_add(3) {
+        return Err(PatternError::TooLong);
+    }
+    if raw.first() != Some(&b'/') {
+        return Err(PatternError::NoLeadingSlash);
+    }
+    if raw.iter().any(|&c| c < 0x20 || c == 0x7f || c == b'\\' || c == b'?' || c == b'#') {
+        return Err(PatternError::Unsafe);
+    }
+    let (len, encoded_sep) = normalize_into(raw, out);
+    if encoded_sep {
+        return Err(PatternError::Unsafe);
+    }
+    let norm = out.get(..len).ok_or(PatternError::TooLong)?;
+    if norm == b"/" {
+        return Ok(len);
+    }
+    let (body, _tail) = match norm.strip_suffix(b"/**") {
+        Some(body) => (body, true),
+        None => (norm, false),
+    };
+    let mut segments = 0usize;
+    for seg in body.split(|&c| c == b'/').skip(1) {
+        if seg.is_empty() {
+            return Err(PatternError::EmptySegment);
+        }
+        if seg == b"." || seg == b".." {
+            return Err(PatternError::Unsafe);
+        }
+        if seg == b"**" || (seg.windows(2).any(|w| w == b"**")) {
+            return Err(PatternError::MisplacedDoubleStar);
+        }
+        if seg != b"*" && seg.contains(&b'*') {
+            return Err(PatternError::PartialWildcard);
+        }
+        segments = segments.saturating_add(1);
+    }
+    if segments > MAX_PATTERN_SEGMENTS {
+        return Err(PatternError::TooManySegments);
+    }
+    Ok(len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(pattern: &str, path: &str) -> bool {
+        check_pattern(pattern).unwrap();
+        let np = NormPath::new(path.as_bytes());
+        assert!(!np.malformed(), "{path} is malformed");
+        np.matches(pattern)
+    }
+
+    #[test]
+    fn exact_star_and_tail_patterns() {
+        assert!(m("/", "/"));
+        assert!(!m("/", "/a"));
+        assert!(m("/health", "/health"));
+        assert!(!m("/health", "/health/"));
+        assert!(!m("/health", "/healthz"));
+        assert!(m("/a/*", "/a/b"));
+        assert!(!m("/a/*", "/a"));
+        assert!(!m("/a/*", "/a/"));
+        assert!(!m("/a/*", "/a/b/c"));
+        assert!(m("/a/*/c", "/a/xyz/c"));
+        assert!(m("/admin/**", "/admin"));
+        assert!(m("/admin/**", "/admin/"));
+        assert!(m("/admin/**", "/admin/x/y/z"));
+        assert!(!m("/admin/**", "/administrator"));
+        assert!(!m("/admin/**", "/"));
+        assert!(m("/**", "/"));
+        assert!(m("/**", "/anything/at/all"));
+    }
+
+    #[test]
+    fn query_is_ignored_and_unreserved_escapes_are_decoded() {
+        assert!(m("/admin/**", "/%61dmin/x?y=1"));
+        assert!(m("/files/a%20b", "/files/a%20b"));
+        assert!(m("/caf%C3%A9", "/caf%c3%a9"));
+        assert_eq!(NormPath::new(b"/a%2dz?q").as_bytes(), b"/a-z");
+        assert_eq!(NormPath::new(b"/a%e2%82%ac").as_bytes(), b"/a%E2%82%AC");
+    }
+
+    #[test]
+    fn malformed_paths() {
+        for bad in [
+            &b""[..],
+            b"admin",
+            b"//admin",
+            b"/a//b",
+            b"/a/./b",
+            b"/a/../b",
+            b"/..",
+            b"/.",
+            b"/a/%2e%2e/b",
+            b"/a/%2E/b",
+            b"/a/.%2e",
+            b"/a%2fb",
+            b"/a%2Fb",
+            b"/a%5cb",
+            b"/a%5Cb",
+            b"/a\\b",
+            b"/a\x00b",
+            b"/a\x1fb",
+            b"/a\x7fb",
+            b"/a\tb",
+        ] {
+            assert!(NormPath::new(bad).malformed(), "{:?} should be malformed", core::str::from_utf8(bad));
+        }
+        let long = [b'a'; MAX_PATH + 1];
+        let mut p = [b'/'; MAX_PATH + 1];
+        p[1..].copy_from_slice(&long[1..]);
+        assert!(NormPath::new(&p).malformed());
+        assert!(!NormPath::new(&p[..MAX_PATH]).malformed());
+        for good in [&b"/"[..], b"/a/.b", b"/a/..b", b"/a/...", b"/a.", b"/a/b/", b"/%zz", b"/a?//..\\"] {
+            assert!(!NormPath::new(good).malformed(), "{:?} should be fine", core::str::from_utf8(good));
+        }
+    }
+
+    #[test]
+    fn pattern_errors() {
+        assert_eq!(check_pattern("admin"), Err(PatternError::NoLeadingSlash));
+        assert_eq!(check_pattern("/a//b"), Err(PatternError::EmptySegment));
+        assert_eq!(check_pattern("/a/"), Err(PatternError::EmptySegment));
+        assert_eq!(check_pattern("/a/**/b"), Err(PatternError::MisplacedDoubleStar));
+        assert_eq!(check_pattern("/a/b**"), Err(PatternError::MisplacedDoubleStar));
+        assert_eq!(check_pattern("/a*"), Err(PatternError::PartialWildcard));
+        assert_eq!(check_pattern("/a/../b"), Err(PatternError::Unsafe));
+        assert_eq!(check_pattern("/a%2fb"), Err(PatternError::Unsafe));
+        assert_eq!(check_pattern("/a?b"), Err(PatternError::Unsafe));
+        assert_eq!(check_pattern("/%61"), Err(PatternError::NotNormalized));
+        assert_eq!(check_pattern("/a/**"), Ok(()));
+        assert_eq!(check_pattern("/**"), Ok(()));
+        let deep = "/a".repeat(MAX_PATTERN_SEGMENTS + 1);
+        assert_eq!(check_pattern(&deep), Err(PatternError::TooManySegments));
+    }
+
+    #[test]
+    fn long_paths_match_by_count_beyond_the_slot_table() {
+        let deep = "/a".repeat(MAX_PATTERN_SEGMENTS + 5);
+        assert!(m("/a/**", &deep));
+        assert!(!m("/a/*", &deep));
+        assert!(m("/a/a/a/**", &deep));
+    }
+}
