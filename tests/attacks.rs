@@ -1,6 +1,8 @@
 //! Attack catalogue for paths, origins and IPs: each input gets a decision, with the reason a
 //! careful gateway would give.
 
+#![allow(clippy::unwrap_used, clippy::std_instead_of_core, reason = "test code")]
+
 mod common;
 
 use common::*;

@@ -1,6 +1,8 @@
 //! Compiled-policy integrity: every truncation and every single-bit flip is a typed load error,
 //! never a panic or a decision; signatures, keyrings and capacities are enforced.
 
+#![allow(clippy::unwrap_used, clippy::std_instead_of_core, reason = "test code")]
+
 mod common;
 
 use common::*;

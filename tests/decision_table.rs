@@ -1,5 +1,7 @@
 //! One test per row of the decision table (SPEC §4), on a policy built in code.
 
+#![allow(clippy::unwrap_used, clippy::std_instead_of_core, reason = "test code")]
+
 mod common;
 
 use common::*;

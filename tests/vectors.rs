@@ -1,5 +1,7 @@
 //! Published test vectors through the engine's own code paths.
 
+#![allow(clippy::unwrap_used, clippy::std_instead_of_core, reason = "test code")]
+
 mod common;
 
 use common::*;
