@@ -18,6 +18,7 @@
 #[cfg(test)]
 extern crate std;
 
+mod base64;
 pub mod blob;
 pub mod capacity;
 mod credential;
@@ -70,7 +71,8 @@ pub mod internal {
     /// Whether a raw path is malformed, and its normal form.
     #[must_use]
     pub fn normalize_path(raw: &[u8]) -> (bool, usize) {
-        let np = crate::path::NormPath::new(raw);
+        let mut scratch = [0u8; crate::path::BUF];
+        let np = crate::path::NormPath::new(raw, &mut scratch);
         (np.malformed(), np.as_bytes().len())
     }
 
