@@ -18,6 +18,12 @@ pub(crate) enum Base64Error {
 
 const NO: u8 = 0xff;
 
+#[expect(
+    clippy::as_conversions,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    reason = "const table construction: evaluated at compile time, where any overflow is a build error"
+)]
 const fn table(c62: u8, c63: u8) -> [u8; 256] {
     let mut t = [NO; 256];
     let mut i = 0u8;
