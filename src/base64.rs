@@ -42,19 +42,7 @@ const fn table(c62: u8, c63: u8) -> [u8; 256] {
     t
 }
 
-#[expect(
-    clippy::as_conversions,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects,
-    reason = "const table construction, checked at compile time"
-)]
 static URL: [u8; 256] = table(b'-', b'_');
-#[expect(
-    clippy::as_conversions,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects,
-    reason = "const table construction, checked at compile time"
-)]
 static STD: [u8; 256] = table(b'+', b'/');
 
 fn decode<'o>(input: &[u8], out: &'o mut [u8], t: &[u8; 256]) -> Result<&'o [u8], Base64Error> {
@@ -112,7 +100,7 @@ pub(crate) fn decode_url_vartime<'o>(input: &[u8], out: &'o mut [u8]) -> Result<
 
 /// Standard base64 with padding (Basic credentials).
 pub(crate) fn decode_std_padded_vartime<'o>(input: &[u8], out: &'o mut [u8]) -> Result<&'o [u8], Base64Error> {
-    if input.len() % 4 != 0 {
+    if !input.len().is_multiple_of(4) {
         return Err(Base64Error::Invalid);
     }
     let body = match input {
