@@ -109,7 +109,7 @@ macro_rules! select_int {
     )*};
 }
 
-#[expect(clippy::as_conversions, clippy::cast_possible_truncation, reason = "narrowing a 0/all-ones mask")]
+#[allow(clippy::as_conversions, clippy::cast_possible_truncation, reason = "narrowing a 0/all-ones mask")]
 mod select_impls {
     use super::{Choice, Select};
     select_int!(u8, u16, u32, u64, usize);
