@@ -1,0 +1,393 @@
+//! Fixtures shared by the criterion benches, the instruction counts (`benches/icount.rs`), the
+//! allocation test (`tests/alloc.rs`) and the peers crate (`benches/peers/`): a generated
+//! policy of N rules described as plain data (so the peers can express the same rules as Cedar
+//! policies and casbin lines), its compiled blob, one HS256 token, and the benchmarked requests.
+//!
+//! The generated policy: rule `i` of `0..N-1` protects `/api/v1/svc{i}/…` with one of four
+//! pattern shapes (literal, `*`, `*` in the middle, `/**`), a role `svc{i % 32}-reader` or
+//! `admin`, every other rule an `ip_allow` of `10.0.0.0/8`, every third rule a list of
+//! origins; `[defaults]` denies `203.0.113.0/24` everywhere. The last rule, `target`, is the one
+//! the allowed requests hit: `GET|POST /api/v1/target/items/*`, bearer, API key or Basic, roles
+//! `orders:read` or `admin`, from `10.0.0.0/8`, origins `https://console.example.com` and
+//! `https://*.example.com`. Placing it last is the worst case for engines that stop at the
+//! first match; Warden examines every rule either way.
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::std_instead_of_core,
+    reason = "bench fixture: each bench or test uses a part of it, and setup may fail loudly"
+)]
+
+use std::net::IpAddr;
+
+use base64ct::{Base64, Base64UrlUnpadded, Encoding};
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::{Digest, Sha256};
+use warden::policy::{
+    Alg, CorsSettings, Credential, CredentialKind, IpRange, KeySpec, MethodSet, OnNoMatch, OriginPattern, OriginSet,
+    PolicyBody, RangeSet, RoleSet, Rule, Scheme, Settings,
+};
+use warden::{Engine, Header, KeyMaterial, Request};
+
+/// Fixed "now" of every request (2026-01-01T00:00:00Z).
+pub const NOW: u64 = 1_767_225_600;
+/// Key id of the HS256 key (the token's `kid`).
+pub const KID: &str = "2026-q4";
+/// HS256 secret, 32 bytes. Bench fixture only.
+pub const HS256_SECRET: &[u8; 32] = b"bench-only-hs256-secret-32-bytes";
+/// Required `iss`.
+pub const ISSUER: &str = "https://auth.example.com";
+/// Required `aud`.
+pub const AUDIENCE: &str = "edge-api";
+/// The API key of credential `ci-bot` (roles `orders:read`, `deployer`). Bench fixture only.
+pub const API_KEY: &str = "wk_bench_DhPFDAtn1ATuO8PS9G3ud6eiQgwxjftNci2uyCG7ODw";
+/// Basic user and password (roles `admin`). Bench fixture only.
+pub const BASIC_USER: &str = "admin";
+/// Basic password.
+pub const BASIC_PASSWORD: &str = "bench-admin-password";
+/// PBKDF2-HMAC-SHA256 iterations of the Basic credential: the dev value of the example policy
+/// (production hashes from `warden credential hash-password` use 600 000, and a Basic
+/// decision costs about 2 SHA-256 compressions per iteration).
+pub const PBKDF2_ITERATIONS: u32 = 1000;
+const BASIC_SALT: &[u8; 16] = b"bench-salt-16byt";
+
+/// The subject's roles in the token: the target rule needs `orders:read` or `admin`.
+pub const TOKEN_ROLES: &[&str] = &["orders:read", "svc03-reader"];
+/// The IP of an allowed request.
+pub const CLIENT_IP: &str = "10.1.2.3";
+/// An IP inside the default deny range.
+pub const BLOCKED_IP: &str = "203.0.113.9";
+/// The origin of the allowed requests.
+pub const ORIGIN: &str = "https://console.example.com";
+/// The path of the allowed requests.
+pub const TARGET_PATH: &str = "/api/v1/target/items/42";
+/// Origins listed by every third rule and by the target rule.
+pub const ORIGINS: &[&str] = &["https://console.example.com", "https://*.example.com"];
+/// The default deny range.
+pub const DENY: (&str, u8) = ("203.0.113.0", 24);
+/// The allow range of every other rule and of the target.
+pub const ALLOW: (&str, u8) = ("10.0.0.0", 8);
+
+/// One rule, as plain data.
+#[derive(Debug, Clone)]
+pub struct RuleSpec {
+    /// Unique name.
+    pub name: String,
+    /// Methods; empty means any.
+    pub methods: Vec<&'static str>,
+    /// Warden path pattern.
+    pub path: String,
+    /// Accepted schemes; empty = public.
+    pub auth: Vec<Scheme>,
+    /// At least one of these roles.
+    pub roles_any: Vec<String>,
+    /// Whether the rule allows only [`ALLOW`].
+    pub ip_allow: bool,
+    /// Whether the rule lists [`ORIGINS`].
+    pub origins: bool,
+}
+
+/// The `n` rules of the generated policy (`n >= 1`); the last is `target`.
+pub fn rules(n: usize) -> Vec<RuleSpec> {
+    use Scheme::{ApiKey, Basic, Bearer};
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n.saturating_sub(1) {
+        let (path, methods, auth) = match i % 4 {
+            0 => (format!("/api/v1/svc{i:03}/items/*"), vec!["GET", "POST"], vec![Bearer, ApiKey]),
+            1 => (format!("/api/v1/svc{i:03}/**"), vec!["GET"], vec![Bearer]),
+            2 => (format!("/api/v1/svc{i:03}/items/*/history"), vec!["GET"], vec![Bearer, Basic]),
+            _ => (format!("/api/v1/svc{i:03}/status"), vec!["GET", "HEAD"], vec![Bearer, ApiKey]),
+        };
+        out.push(RuleSpec {
+            name: format!("svc{i:03}"),
+            methods,
+            path,
+            auth,
+            roles_any: vec![format!("svc{:02}-reader", i % 32), "admin".into()],
+            ip_allow: i % 2 == 0,
+            origins: i % 3 == 0,
+        });
+    }
+    out.push(RuleSpec {
+        name: "target".into(),
+        methods: vec!["GET", "POST"],
+        path: "/api/v1/target/items/*".into(),
+        auth: vec![Bearer, ApiKey, Basic],
+        roles_any: vec!["orders:read".into(), "admin".into()],
+        ip_allow: true,
+        origins: true,
+    });
+    out
+}
+
+/// Every role name the rules and credentials use, in table order.
+pub fn role_names() -> Vec<String> {
+    let mut v: Vec<String> = vec!["admin".into(), "orders:read".into(), "deployer".into()];
+    v.extend((0..32).map(|i| format!("svc{i:02}-reader")));
+    v
+}
+
+fn leak(s: &str) -> &'static str {
+    Box::leak(s.to_owned().into_boxed_str())
+}
+
+fn range(ip: &str, prefix: u8) -> IpRange {
+    match ip.parse::<IpAddr>().unwrap() {
+        IpAddr::V4(v4) => IpRange { addr: v4.to_ipv6_mapped().octets(), prefix: prefix + 96, v4: true },
+        IpAddr::V6(v6) => IpRange { addr: v6.octets(), prefix, v4: false },
+    }
+}
+
+/// The PBKDF2 hash of [`BASIC_PASSWORD`] as stored in the policy.
+pub fn password_hash() -> [u8; 32] {
+    warden::internal::pbkdf2_sha256(BASIC_PASSWORD.as_bytes(), BASIC_SALT, PBKDF2_ITERATIONS)
+}
+
+/// The compiled-policy body of `rules` (strings are leaked: fixtures live for the process).
+pub fn body(rules: &[RuleSpec]) -> PolicyBody<'static> {
+    let roles = role_names();
+    let role = |name: &str| roles.iter().position(|r| r == name).unwrap();
+    let methods: Vec<&'static str> = vec!["GET", "POST", "HEAD"];
+    let method = |m: &str| methods.iter().position(|x| *x == m).unwrap();
+    let mut compiled = heapless::Vec::new();
+    for r in rules {
+        let rule = Rule {
+            name: leak(&r.name),
+            methods: MethodSet(r.methods.iter().fold(0, |s, m| s | 1 << method(m))),
+            any_method: r.methods.is_empty(),
+            path: leak(&r.path),
+            auth: r.auth.iter().copied().collect(),
+            roles_any: RoleSet(r.roles_any.iter().fold(0, |s, n| s | 1 << role(n))),
+            roles_all: RoleSet::EMPTY,
+            ip_allow: RangeSet(if r.ip_allow { 0b10 } else { 0 }),
+            ip_deny: RangeSet(0b01),
+            origins: OriginSet(if r.origins { 0b11 } else { 0 }),
+            require_mfa: false,
+            max_auth_age_s: None,
+        };
+        compiled.push(rule).map_err(|_| "too many rules").unwrap();
+    }
+    let cred = |id: &'static str, roles: &[&str], kind| Credential {
+        id,
+        roles: RoleSet(roles.iter().fold(0, |s, n| s | 1 << role(n))),
+        kind,
+    };
+    PolicyBody {
+        name: "generated",
+        realm: "edge-api",
+        settings: Settings {
+            leeway_s: 60,
+            refresh_window_s: 300,
+            api_key_header: "x-api-key",
+            on_no_match: OnNoMatch::Forbid,
+        },
+        cors: CorsSettings { allow_headers: "authorization, content-type", max_age_s: 600, allow_credentials: true },
+        methods: methods.into_iter().collect(),
+        roles: roles.iter().map(|r| leak(r)).collect(),
+        keys: [KeySpec {
+            id: KID,
+            alg: Alg::Hs256,
+            issuer: Some(ISSUER),
+            audience: Some(AUDIENCE),
+            roles_claim: "roles",
+        }]
+        .into_iter()
+        .collect(),
+        credentials: [
+            cred(
+                "ci-bot",
+                &["orders:read", "deployer"],
+                CredentialKind::ApiKey { sha256: Sha256::digest(API_KEY).into() },
+            ),
+            cred(
+                "metrics",
+                &["svc00-reader"],
+                CredentialKind::ApiKey { sha256: Sha256::digest("wk_bench_metrics_key").into() },
+            ),
+            cred(
+                "admin",
+                &["admin"],
+                CredentialKind::Basic {
+                    user: BASIC_USER,
+                    iterations: PBKDF2_ITERATIONS,
+                    salt: BASIC_SALT,
+                    hash: password_hash(),
+                },
+            ),
+        ]
+        .into_iter()
+        .collect(),
+        ranges: [range(DENY.0, DENY.1), range(ALLOW.0, ALLOW.1)].into_iter().collect(),
+        origins: [
+            OriginPattern::Exact { scheme: "https", host: "console.example.com", port: None },
+            OriginPattern::Subdomains { scheme: "https", suffix: "example.com", port: None },
+        ]
+        .into_iter()
+        .collect(),
+        rules: compiled,
+    }
+}
+
+/// The compiled policy of the generated `n`-rule policy.
+pub fn blob(n: usize) -> Vec<u8> {
+    encode(&body(&rules(n)))
+}
+
+/// Encodes a body as an unsigned compiled policy.
+pub fn encode(body: &PolicyBody<'_>) -> Vec<u8> {
+    let mut out = vec![0u8; 1 << 18];
+    let len = warden::blob::encode(body, None, &mut out).unwrap();
+    out.truncate(len);
+    out
+}
+
+/// The keyring of the generated policy.
+pub fn keyring() -> [KeyMaterial<'static>; 1] {
+    [KeyMaterial { id: KID, secret: HS256_SECRET }]
+}
+
+/// Loads a generated blob.
+pub fn engine(blob: &[u8]) -> Engine<'_> {
+    Engine::load(blob, &keyring()).unwrap()
+}
+
+/// A compact HS256 JWS of `header` and `claims` (JSON texts) under `secret`.
+pub fn hs256(header: &str, claims: &str, secret: &[u8]) -> String {
+    let input = format!(
+        "{}.{}",
+        Base64UrlUnpadded::encode_string(header.as_bytes()),
+        Base64UrlUnpadded::encode_string(claims.as_bytes())
+    );
+    let mut m = Hmac::<Sha256>::new_from_slice(secret).unwrap();
+    m.update(input.as_bytes());
+    format!("{input}.{}", Base64UrlUnpadded::encode_string(&m.finalize().into_bytes()))
+}
+
+/// Claims of the shared token, with the given roles and `exp`.
+pub fn claims(roles: &[&str], exp: u64) -> String {
+    let roles: Vec<String> = roles.iter().map(|r| format!("\"{r}\"")).collect();
+    format!(
+        r#"{{"iss":"{ISSUER}","sub":"alice@example.com","aud":"{AUDIENCE}","iat":{},"nbf":{},"exp":{exp},"jti":"0b7c1f4e-5a8d-4c47-9a55-5a0f3e9d2c11","roles":[{}]}}"#,
+        NOW - 60,
+        NOW - 60,
+        roles.join(",")
+    )
+}
+
+/// The JOSE header of the shared token.
+pub const JOSE_HEADER: &str = r#"{"alg":"HS256","typ":"JWT","kid":"2026-q4"}"#;
+
+/// The shared HS256 token: valid at [`NOW`] for an hour, roles [`TOKEN_ROLES`].
+pub fn token() -> String {
+    hs256(JOSE_HEADER, &claims(TOKEN_ROLES, NOW + 3600), HS256_SECRET)
+}
+
+/// The token's signing input (`header.payload`) and its decoded signature.
+pub fn signing_input_and_tag(token: &str) -> (Vec<u8>, Vec<u8>) {
+    let dot = token.rfind('.').unwrap();
+    (token.as_bytes()[..dot].to_vec(), Base64UrlUnpadded::decode_vec(&token[dot + 1..]).unwrap())
+}
+
+/// A request as owned data; [`Case::with`] lends it to the engine.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// Bench name.
+    pub name: &'static str,
+    /// Method.
+    pub method: String,
+    /// Path.
+    pub path: String,
+    /// Headers (name, value).
+    pub headers: Vec<(String, String)>,
+    /// Client IP.
+    pub ip: Option<IpAddr>,
+    /// Expected status and reason.
+    pub expect: (u16, &'static str),
+}
+
+impl Case {
+    /// Calls `f` with the request.
+    pub fn with<R>(&self, f: impl FnOnce(&Request<'_>) -> R) -> R {
+        let headers: Vec<Header<'_>> =
+            self.headers.iter().map(|(n, v)| Header::new(n.as_bytes(), v.as_bytes())).collect();
+        let req = Request {
+            method: self.method.as_bytes(),
+            path: self.path.as_bytes(),
+            client_ip: self.ip,
+            headers: &headers,
+            now: NOW,
+        };
+        f(&req)
+    }
+}
+
+/// Headers every request carries besides the credential: what a browser or client sends.
+fn common_headers() -> Vec<(String, String)> {
+    [
+        ("host", "api.example.com"),
+        ("user-agent", "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"),
+        ("accept", "application/json"),
+        ("accept-encoding", "gzip, deflate, br"),
+        ("origin", ORIGIN),
+    ]
+    .iter()
+    .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+    .collect()
+}
+
+fn case(
+    name: &'static str,
+    method: &str,
+    path: &str,
+    auth: Option<(&str, String)>,
+    expect: (u16, &'static str),
+) -> Case {
+    let mut headers = common_headers();
+    if let Some((n, v)) = auth {
+        headers.push((n.to_owned(), v));
+    }
+    Case { name, method: method.into(), path: path.into(), headers, ip: Some(CLIENT_IP.parse().unwrap()), expect }
+}
+
+/// The benchmarked requests against the generated policy (any size), in a fixed order. Names
+/// carry no rule count; callers add it.
+pub fn cases() -> Vec<Case> {
+    let bearer = |t: &str| Some(("authorization", format!("Bearer {t}")));
+    let token = token();
+    let expired = hs256(JOSE_HEADER, &claims(TOKEN_ROLES, NOW - 3600), HS256_SECRET);
+    // Same length as the valid token; one signature character changed (still canonical).
+    let mut bad_sig = token.clone().into_bytes();
+    let at = bad_sig.len() - 10;
+    bad_sig[at] = if bad_sig[at] == b'A' { b'B' } else { b'A' };
+    let bad_sig = String::from_utf8(bad_sig).unwrap();
+    let no_role = hs256(JOSE_HEADER, &claims(&["svc03-reader", "svc04-reader"], NOW + 3600), HS256_SECRET);
+    let basic = format!("Basic {}", Base64::encode_string(format!("{BASIC_USER}:{BASIC_PASSWORD}").as_bytes()));
+    let mut ip = case("ip_403", "GET", TARGET_PATH, bearer(&token), (403, "ip_blocked"));
+    ip.ip = Some(BLOCKED_IP.parse().unwrap());
+    let mut preflight = case("preflight", "OPTIONS", TARGET_PATH, None, (200, "preflight"));
+    preflight.headers.push(("access-control-request-method".into(), "POST".into()));
+    preflight.headers.push(("access-control-request-headers".into(), "authorization, content-type".into()));
+    vec![
+        case("jwt_allow", "GET", TARGET_PATH, bearer(&token), (200, "allowed")),
+        case("api_key_allow", "GET", TARGET_PATH, Some(("x-api-key", API_KEY.into())), (200, "allowed")),
+        case("basic_allow", "GET", TARGET_PATH, Some(("authorization", basic)), (200, "allowed")),
+        case("expired_401", "GET", TARGET_PATH, bearer(&expired), (401, "token_expired")),
+        case("bad_signature_401", "GET", TARGET_PATH, bearer(&bad_sig), (401, "token_bad_signature")),
+        case("insufficient_role_403", "GET", TARGET_PATH, bearer(&no_role), (403, "insufficient_role")),
+        ip,
+        preflight,
+        case("no_match_403", "GET", "/internal/metrics/cpu", bearer(&token), (403, "no_matching_rule")),
+    ]
+}
+
+/// Evaluates `case` and checks the expected status and reason (setup-time sanity check).
+pub fn assert_expected(engine: &Engine<'_>, case: &Case) {
+    let got = case.with(|r| {
+        let d = engine.evaluate(r);
+        (d.status(), d.reason().as_str())
+    });
+    assert_eq!(got, case.expect, "case {}", case.name);
+}
