@@ -12,11 +12,32 @@ const CAPACITIES: &[(&str, &str, u32, u32, u32, &str)] = &[
     ("WARDEN_MAX_RULES", "MAX_RULES", 128, 1, 1024, "Rules in one policy."),
     ("WARDEN_MAX_ROLES", "MAX_ROLES", 64, 1, 64, "Distinct role names in one policy (a role set is a 64-bit mask)."),
     ("WARDEN_MAX_KEYS", "MAX_KEYS", 8, 1, 64, "HMAC verification keys (`[[key]]`) in one policy."),
-    ("WARDEN_MAX_CREDENTIALS", "MAX_CREDENTIALS", 64, 1, 1024, "Credentials (API keys and Basic users together) in one policy."),
+    (
+        "WARDEN_MAX_CREDENTIALS",
+        "MAX_CREDENTIALS",
+        64,
+        1,
+        1024,
+        "Credentials (API keys and Basic users together) in one policy.",
+    ),
     ("WARDEN_MAX_RANGES", "MAX_RANGES", 64, 1, 64, "Distinct IP ranges in one policy (a range set is a 64-bit mask)."),
-    ("WARDEN_MAX_ORIGINS", "MAX_ORIGINS", 64, 1, 64, "Distinct origin patterns in one policy (an origin set is a 64-bit mask)."),
+    (
+        "WARDEN_MAX_ORIGINS",
+        "MAX_ORIGINS",
+        64,
+        1,
+        64,
+        "Distinct origin patterns in one policy (an origin set is a 64-bit mask).",
+    ),
     ("WARDEN_MAX_METHODS", "MAX_METHODS", 16, 1, 32, "Distinct HTTP method tokens named by the rules of one policy."),
-    ("WARDEN_MAX_TOKEN_PAYLOAD", "MAX_TOKEN_PAYLOAD", 2048, 256, 8192, "Bytes of a decoded JWT payload (larger tokens are `credentials_malformed`); this buffer lives on the stack during `evaluate`."),
+    (
+        "WARDEN_MAX_TOKEN_PAYLOAD",
+        "MAX_TOKEN_PAYLOAD",
+        2048,
+        256,
+        8192,
+        "Bytes of a decoded JWT payload (larger tokens are `credentials_malformed`); this buffer lives on the stack during `evaluate`.",
+    ),
 ];
 
 fn main() {

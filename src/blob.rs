@@ -137,15 +137,8 @@ pub fn encode(body: &PolicyBody<'_>, sign_key: Option<&[u8]>, out: &mut [u8]) ->
     let flags = if sign_key.is_some() { FLAG_SIGNED } else { 0 };
     h[6..8].copy_from_slice(&flags.to_le_bytes());
     h[8..12].copy_from_slice(&u32::try_from(body_len).map_err(|_| EncodeError::TooLarge)?.to_le_bytes());
-    let sizes = [
-        tables.methods,
-        tables.roles,
-        tables.keys,
-        tables.credentials,
-        tables.ranges,
-        tables.origins,
-        tables.rules,
-    ];
+    let sizes =
+        [tables.methods, tables.roles, tables.keys, tables.credentials, tables.ranges, tables.origins, tables.rules];
     for (slot, size) in h[12..26].chunks_exact_mut(2).zip(sizes) {
         slot.copy_from_slice(&size.to_le_bytes());
     }

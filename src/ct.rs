@@ -15,26 +15,6 @@ pub(crate) fn bytes_eq(a: &[u8], b: &[u8]) -> Choice {
     a.ct_eq(b)
 }
 
-/// `a < b` for 64-bit values, without a data-dependent branch.
-#[inline]
-pub(crate) fn lt_u64(a: u64, b: u64) -> Choice {
-    // The borrow out of `a - b` is the comparison (Hacker's Delight 2-12).
-    let borrow = ((!a & b) | (!(a ^ b) & a.wrapping_sub(b))) >> 63;
-    Choice::from(u8::from(borrow == 1))
-}
-
-/// `a <= b`.
-#[inline]
-pub(crate) fn le_u64(a: u64, b: u64) -> Choice {
-    !lt_u64(b, a)
-}
-
-/// `v != 0`.
-#[inline]
-pub(crate) fn nonzero_u64(v: u64) -> Choice {
-    !v.ct_eq(&0)
-}
-
 /// Selects `a` when `c` is set, else `b`.
 #[inline]
 pub(crate) fn select<T: ConditionallySelectable>(c: Choice, a: T, b: T) -> T {
@@ -65,18 +45,6 @@ pub(crate) fn eq_public(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn comparisons_match_the_plain_operators() {
-        let edges = [0u64, 1, 2, 59, 60, 61, u64::MAX / 2, u64::MAX / 2 + 1, u64::MAX - 1, u64::MAX];
-        for &a in &edges {
-            for &b in &edges {
-                assert_eq!(bool::from(lt_u64(a, b)), a < b, "{a} < {b}");
-                assert_eq!(bool::from(le_u64(a, b)), a <= b, "{a} <= {b}");
-            }
-            assert_eq!(bool::from(nonzero_u64(a)), a != 0);
-        }
-    }
 
     #[test]
     fn public_equalities() {

@@ -173,6 +173,7 @@ impl<'a> Forbidden<'a> {
 pub struct Subject<'a>(SubjectRepr<'a>);
 
 #[derive(Clone, PartialEq, Eq)]
+#[expect(clippy::large_enum_variant, reason = "the inline subject avoids a heap; a decision is short-lived")]
 enum SubjectRepr<'a> {
     Policy(&'a str),
     Inline { buf: [u8; MAX_SUBJECT], len: u8 },
@@ -544,7 +545,7 @@ impl Sink for FmtSink<'_, '_> {
     }
 }
 
-fn render_with<'b>(out: &'b mut [u8], body: impl Fn(&mut dyn Sink)) -> Result<&'b str, BufferTooSmall> {
+fn render_with(out: &mut [u8], body: impl Fn(&mut dyn Sink)) -> Result<&str, BufferTooSmall> {
     let mut s = SliceSink { out, len: 0, overflow: false };
     body(&mut s);
     if s.overflow {

@@ -1,20 +1,38 @@
 //! The engine: a loaded policy plus precomputed key state, and `evaluate`.
+//!
+//! `evaluate` has two halves. [`Engine::verdict`] computes every check of SPEC §4 for every
+//! request — every rule's path and method, every IP range, every origin pattern, the presented
+//! credential against every stored one — and combines the outcomes with masks into a
+//! [`Verdict`] of plain integers, without branching on anything derived from a secret. The
+//! second half turns the verdict into a [`Decision`]; reading the verdict's reason code there is
+//! the one declassification point.
+
+use core::net::IpAddr;
 
 use crate::blob::BlobInfo;
-use crate::decision::{Decision, Forbidden, Roles};
+use crate::capacity::{MAX_KEYS, MAX_SUBJECT};
+use crate::credential::{self, CredentialCheck, Presented};
+use crate::ct::{self, Choice, ConstantTimeEq};
+use crate::decision::{
+    AllowMethods, Allowed, BearerError, Challenge, Challenges, CorsAnswer, Decision, Forbidden, PreflightAnswer, Roles,
+    Subject, Unauthorized,
+};
 use crate::error::LoadError;
-use crate::load::{self, Loaded};
+use crate::ip::{self, Addr};
 pub use crate::load::KeyMaterial;
+use crate::load::{self, Loaded};
 use crate::mac::MacKey;
-use crate::policy::PolicyBody;
-use crate::reason::ForbiddenReason;
+use crate::origin::Origin;
+use crate::path::NormPath;
+use crate::policy::{CredentialKind, MethodSet, OriginSet, PolicyBody, RangeSet, RoleSet, Rule, Scheme};
+use crate::reason::{AllowReason, ForbiddenReason, Reason, UnauthorizedReason};
 use crate::request::Request;
-use crate::capacity::MAX_KEYS;
+use crate::token::{self, TokenCheck};
 
 /// Whether the compiled policy was signed, and whether the signature was checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignatureState {
-    /// No signature in the blob (loaded with [`Engine::load`]).
+    /// No signature in the blob.
     Unsigned,
     /// Signed, but loaded without a verify key.
     SignedUnverified,
@@ -33,9 +51,154 @@ pub struct Engine<'a> {
     pub(crate) signature: SignatureState,
 }
 
+/// Reason codes inside a [`Verdict`]: 1–3 allow, 10–23 the 401 reasons and 30–36 the 403
+/// reasons, each in decision-table order.
+mod code {
+    pub(crate) const ALLOWED: u8 = 1;
+    pub(crate) const PUBLIC: u8 = 2;
+    pub(crate) const PREFLIGHT: u8 = 3;
+    pub(crate) const CREDENTIALS_MISSING: u8 = 10;
+    pub(crate) const CREDENTIALS_AMBIGUOUS: u8 = 11;
+    pub(crate) const SCHEME_NOT_ACCEPTED: u8 = 12;
+    pub(crate) const CREDENTIALS_MALFORMED: u8 = 13;
+    pub(crate) const CREDENTIALS_INVALID: u8 = 14;
+    pub(crate) const TOKEN_ALGORITHM_REJECTED: u8 = 15;
+    pub(crate) const TOKEN_UNKNOWN_KEY: u8 = 16;
+    pub(crate) const TOKEN_BAD_SIGNATURE: u8 = 17;
+    pub(crate) const TOKEN_EXPIRED: u8 = 18;
+    pub(crate) const TOKEN_NOT_YET_VALID: u8 = 19;
+    pub(crate) const TOKEN_ISSUER_MISMATCH: u8 = 20;
+    pub(crate) const TOKEN_AUDIENCE_MISMATCH: u8 = 21;
+    pub(crate) const MFA_REQUIRED: u8 = 22;
+    pub(crate) const AUTH_TOO_OLD: u8 = 23;
+    pub(crate) const MALFORMED_PATH: u8 = 30;
+    pub(crate) const METHOD_NOT_ALLOWED: u8 = 31;
+    pub(crate) const NO_MATCHING_RULE: u8 = 32;
+    pub(crate) const IP_BLOCKED: u8 = 33;
+    pub(crate) const IP_NOT_ALLOWED: u8 = 34;
+    pub(crate) const ORIGIN_NOT_ALLOWED: u8 = 35;
+    pub(crate) const INSUFFICIENT_ROLE: u8 = 36;
+}
+
+fn reason_of(c: u8) -> Reason {
+    use Reason::{Allow, Forbidden as F, Unauthorized as U};
+    match c {
+        code::ALLOWED => Allow(AllowReason::Allowed),
+        code::PUBLIC => Allow(AllowReason::Public),
+        code::PREFLIGHT => Allow(AllowReason::Preflight),
+        10..=23 => UnauthorizedReason::ALL
+            .get(usize::from(c.wrapping_sub(10)))
+            .map_or(F(ForbiddenReason::NoMatchingRule), |r| U(*r)),
+        31..=36 => ForbiddenReason::ALL
+            .get(usize::from(c.wrapping_sub(30)))
+            .map_or(F(ForbiddenReason::NoMatchingRule), |r| F(*r)),
+        // MALFORMED_PATH, and fail closed on anything else.
+        _ => {
+            F(if c == code::MALFORMED_PATH { ForbiddenReason::MalformedPath } else { ForbiddenReason::NoMatchingRule })
+        }
+    }
+}
+
+/// Where the subject of an authenticated request comes from (public: the presented scheme).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SubjectSource {
+    None,
+    CredentialId,
+    BasicUser,
+    TokenSub,
+}
+
+/// The outcome of every check, as integers. Fields marked *secret-derived* must not be
+/// branched on until the verdict is declassified as a whole.
+#[derive(Clone)]
+pub(crate) struct Verdict {
+    /// Reason code (secret-derived).
+    pub(crate) code: u8,
+    /// Governing rule, `u16::MAX` for none (public).
+    pub(crate) rule: u16,
+    /// Index of the matching credential or token key (secret-derived).
+    pub(crate) credential: u16,
+    /// Roles of the subject (secret-derived).
+    pub(crate) roles: u64,
+    /// Token expires within the refresh window (public).
+    pub(crate) refresh: bool,
+    /// Where the subject comes from (public).
+    pub(crate) subject: SubjectSource,
+    /// Token `sub`, unescaped (public).
+    pub(crate) sub: [u8; MAX_SUBJECT],
+    pub(crate) sub_len: Option<usize>,
+    /// Bit `r` set when the condition of decision row `r` holds (secret-derived).
+    pub(crate) rows: u32,
+    /// Bit `r` set when row `r` applies to this request (public).
+    pub(crate) applies: u32,
+}
+
+impl core::fmt::Debug for Verdict {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Verdict").field("code", &self.code).field("rule", &self.rule).finish_non_exhaustive()
+    }
+}
+
+/// Request data the decision refers to (all public).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Context<'r> {
+    preflight: bool,
+    bearer: bool,
+    origin: Option<&'r [u8]>,
+    acrm: Option<&'r [u8]>,
+}
+
+/// First-true-wins selection of a reason code, without branches.
+struct Pick {
+    code: u8,
+    done: Choice,
+    rows: u32,
+}
+
+impl Pick {
+    fn row(&mut self, row: u8, cond: Choice, code: u8) {
+        let take = cond & !self.done;
+        self.code = ct::select(take, code, self.code);
+        self.done |= cond;
+        let bit = 1u32.checked_shl(u32::from(row)).unwrap_or(0);
+        self.rows |= ct::select(cond, bit, 0);
+    }
+}
+
+fn choice(b: bool) -> Choice {
+    Choice::from(u8::from(b))
+}
+
+fn bit32(i: usize) -> u32 {
+    u32::try_from(i).ok().and_then(|i| 1u32.checked_shl(i)).unwrap_or(0)
+}
+
+fn bit64(i: usize) -> u64 {
+    u32::try_from(i).ok().and_then(|i| 1u64.checked_shl(i)).unwrap_or(0)
+}
+
+fn mask64(b: bool) -> u64 {
+    0u64.wrapping_sub(u64::from(b))
+}
+
+static NO_RULE: Rule<'static> = Rule {
+    name: "",
+    methods: MethodSet::EMPTY,
+    any_method: false,
+    path: "/",
+    auth: heapless::Vec::new(),
+    roles_any: RoleSet::EMPTY,
+    roles_all: RoleSet::EMPTY,
+    ip_allow: RangeSet::EMPTY,
+    ip_deny: RangeSet::EMPTY,
+    origins: OriginSet::EMPTY,
+    require_mfa: false,
+    max_auth_age_s: None,
+};
+
 impl<'a> Engine<'a> {
-    /// Loads a compiled policy (signed or not, signature not checked) with the keyring holding
-    /// a secret for every `[[key]]` of the policy.
+    /// Loads a compiled policy (signed or not; the signature is not checked) with a keyring
+    /// holding a secret for every `[[key]]` of the policy. The engine borrows `blob`.
     ///
     /// # Errors
     /// A [`LoadError`] for a corrupt, foreign-version or over-capacity blob, or a keyring that
@@ -81,13 +244,369 @@ impl<'a> Engine<'a> {
 
     /// Decides one request.
     pub fn evaluate<'s>(&'s self, request: &Request<'s>) -> Decision<'s> {
-        let _ = request;
-        Decision::Forbidden(Forbidden {
-            reason: ForbiddenReason::NoMatchingRule,
-            rule: None,
-            subject: None,
-            roles: Roles::NONE,
-            challenge: None,
-        })
+        let (verdict, context) = self.verdict(request);
+        self.decide(&verdict, &context)
     }
+
+    /// Decides one request and reports the outcome of every row of the decision table.
+    /// Meant for tools (`warden eval --explain`); the trace reveals which credential check
+    /// failed, so do not send it to clients.
+    pub fn explain<'s>(&'s self, request: &Request<'s>) -> Explanation<'s> {
+        let (verdict, context) = self.verdict(request);
+        let decision = self.decide(&verdict, &context);
+        let mut checks = [Check { row: 0, outcome: CheckOutcome::NotApplicable }; 18];
+        for (i, c) in checks.iter_mut().enumerate() {
+            let row = u8::try_from(i.saturating_add(1)).unwrap_or(0);
+            let bit = 1u32.checked_shl(u32::from(row)).unwrap_or(0);
+            let outcome = if verdict.applies & bit == 0 {
+                CheckOutcome::NotApplicable
+            } else if verdict.rows & bit != 0 {
+                CheckOutcome::Holds
+            } else {
+                CheckOutcome::Clear
+            };
+            *c = Check { row, outcome };
+        }
+        Explanation { decision, checks }
+    }
+
+    /// Every check, combined with masks (see the module documentation).
+    pub(crate) fn verdict<'r>(&self, req: &Request<'r>) -> (Verdict, Context<'r>) {
+        let p = &self.policy;
+        let path = NormPath::new(req.path);
+        let scanned = credential::scan(req.headers, p.settings.api_key_header);
+        let preflight = req.method == b"OPTIONS" && scanned.origin.is_some() && scanned.acrm.is_some();
+        let method = if preflight { scanned.acrm.unwrap_or(&[]) } else { req.method };
+
+        // Row 3: every rule's method and path.
+        let mut method_bits = 0u32;
+        for (i, m) in p.methods.iter().enumerate() {
+            method_bits |= bit32(i) & 0u32.wrapping_sub(u32::from(ct::eq_public(m.as_bytes(), method)));
+        }
+        let mut governing = usize::MAX;
+        let mut found = false;
+        let mut path_any = false;
+        for (i, r) in p.rules.iter().enumerate() {
+            let path_hit = path.matches(r.path);
+            let method_hit = r.any_method | (r.methods.0 & method_bits != 0);
+            let hit = path_hit & method_hit;
+            let take = hit & !found;
+            governing =
+                (i & 0usize.wrapping_sub(usize::from(take))) | (governing & !0usize.wrapping_sub(usize::from(take)));
+            found |= hit;
+            path_any |= path_hit;
+        }
+        let rule = p.rules.get(governing).unwrap_or(&NO_RULE);
+
+        // Rows 4–6: every range and origin pattern.
+        let ip_hits = ip::hits(req.client_ip.map(|ip: IpAddr| Addr::new(ip)), &p.ranges).0;
+        let ip_blocked = rule.ip_deny.0 & ip_hits != 0;
+        let ip_not_allowed = rule.ip_allow.0 != 0 && rule.ip_allow.0 & ip_hits == 0;
+        let origin = scanned.origin.map(Origin::parse);
+        let mut origin_hits = 0u64;
+        if let Some(Some(o)) = origin {
+            for (i, pat) in p.origins.iter().enumerate() {
+                origin_hits |= bit64(i) & mask64(o.matches(pat));
+            }
+        }
+        let origin_listed = rule.origins.0 & origin_hits != 0;
+        let origin_bad = rule.origins.0 != 0 && origin.is_some() && !origin_listed;
+        let preflight_origin_bad = rule.origins.0 == 0 || !origin_listed;
+
+        // Rows 7–16: the presented credential, checked against every stored one.
+        let now = req.now;
+        let none = CredentialCheck { malformed: false, valid: Choice::from(0), index: 0, roles: 0 };
+        let (scheme, cred, tok): (Option<Scheme>, CredentialCheck, Option<TokenCheck>) = match scanned.presented {
+            Presented::Bearer(t) => {
+                let check = if t.is_empty() { None } else { Some(token::check(p, &self.macs, t, now)) };
+                let malformed = check.as_ref().is_none_or(|c| c.malformed);
+                (Some(Scheme::Bearer), CredentialCheck { malformed, ..none }, check)
+            }
+            Presented::Basic(v) => {
+                (Some(Scheme::Basic), credential::check_basic(v, &p.credentials, self.max_iterations), None)
+            }
+            Presented::ApiKey(k) => (Some(Scheme::ApiKey), credential::check_api_key(k, &p.credentials), None),
+            Presented::None | Presented::Ambiguous | Presented::OtherScheme | Presented::Unparseable => {
+                (None, none, None)
+            }
+        };
+        let bearer = scheme == Some(Scheme::Bearer);
+        let needs_auth = !rule.auth.is_empty();
+        let missing = scanned.presented == Presented::None;
+        let ambiguous = scanned.presented == Presented::Ambiguous;
+        let not_accepted = match scanned.presented {
+            Presented::OtherScheme => true,
+            _ => scheme.is_some_and(|s| !rule.auth.contains(&s)),
+        };
+        let malformed = scanned.presented == Presented::Unparseable || cred.malformed;
+        let cred_scheme = matches!(scheme, Some(Scheme::Basic | Scheme::ApiKey));
+        let invalid = choice(cred_scheme) & !cred.valid;
+
+        let t = tok.as_ref();
+        let tb = |f: fn(&TokenCheck) -> bool| t.is_some_and(f);
+        let tc = |f: fn(&TokenCheck) -> Choice| t.map_or(Choice::from(0), f);
+        let alg_rejected = tb(|t| t.alg_rejected);
+        let unknown_key = tb(|t| t.unknown_key);
+        let bad_signature = choice(bearer) & !tc(|t| t.mac_ok);
+        let expired = tb(|t| t.expired);
+        let not_yet_valid = tb(|t| t.not_yet_valid);
+        let issuer_mismatch = choice(bearer) & !tc(|t| t.issuer_ok);
+        let audience_mismatch = choice(bearer) & !tc(|t| t.audience_ok);
+        let mfa_required = bearer && rule.require_mfa && !tb(|t| t.mfa);
+        let too_old = bearer
+            && rule
+                .max_auth_age_s
+                .is_some_and(|max| t.and_then(|t| t.iat).is_none_or(|iat| now.saturating_sub(iat) > u64::from(max)));
+
+        // Row 17 on the (secret-derived) role set of whichever credential matched.
+        let roles = if bearer { t.map_or(0, |t| t.roles) } else { cred.roles };
+        let any_ok = choice(rule.roles_any.0 == 0) | !(roles & rule.roles_any.0).ct_eq(&0);
+        let all_ok = (roles & rule.roles_all.0).ct_eq(&rule.roles_all.0);
+        let role_fail = !(any_ok & all_ok);
+
+        // The decision table, first row that holds wins.
+        let pf = choice(preflight);
+        let auth = !pf & choice(needs_auth);
+        let tok_rows = auth & choice(bearer);
+        let mut pick = Pick { code: code::NO_MATCHING_RULE, done: Choice::from(0), rows: 0 };
+        pick.row(1, choice(path.malformed()), code::MALFORMED_PATH);
+        pick.row(3, pf & choice(!found), code::NO_MATCHING_RULE);
+        pick.row(3, !pf & choice(!found && path_any), code::METHOD_NOT_ALLOWED);
+        pick.row(3, choice(!found), code::NO_MATCHING_RULE);
+        pick.row(4, choice(ip_blocked), code::IP_BLOCKED);
+        pick.row(5, choice(ip_not_allowed), code::IP_NOT_ALLOWED);
+        let origin_row = ct::select(pf, choice(preflight_origin_bad), choice(origin_bad));
+        pick.row(6, origin_row, code::ORIGIN_NOT_ALLOWED);
+        pick.row(2, pf, code::PREFLIGHT);
+        pick.row(18, !choice(needs_auth), code::PUBLIC);
+        pick.row(7, auth & choice(missing), code::CREDENTIALS_MISSING);
+        pick.row(8, auth & choice(ambiguous), code::CREDENTIALS_AMBIGUOUS);
+        pick.row(9, auth & choice(not_accepted), code::SCHEME_NOT_ACCEPTED);
+        pick.row(10, auth & choice(malformed), code::CREDENTIALS_MALFORMED);
+        pick.row(11, auth & invalid, code::CREDENTIALS_INVALID);
+        pick.row(12, tok_rows & choice(alg_rejected), code::TOKEN_ALGORITHM_REJECTED);
+        pick.row(12, tok_rows & choice(unknown_key), code::TOKEN_UNKNOWN_KEY);
+        pick.row(13, tok_rows & bad_signature, code::TOKEN_BAD_SIGNATURE);
+        pick.row(14, tok_rows & choice(expired), code::TOKEN_EXPIRED);
+        pick.row(14, tok_rows & choice(not_yet_valid), code::TOKEN_NOT_YET_VALID);
+        pick.row(15, tok_rows & issuer_mismatch, code::TOKEN_ISSUER_MISMATCH);
+        pick.row(15, tok_rows & audience_mismatch, code::TOKEN_AUDIENCE_MISMATCH);
+        pick.row(16, tok_rows & choice(mfa_required), code::MFA_REQUIRED);
+        pick.row(16, tok_rows & choice(too_old), code::AUTH_TOO_OLD);
+        pick.row(17, auth & role_fail, code::INSUFFICIENT_ROLE);
+        pick.row(18, Choice::from(1), code::ALLOWED);
+
+        // Which rows apply (public): for explanations only.
+        let mut applies = 0b111_1010u32; // rows 1, 3, 4, 5, 6
+        if preflight {
+            applies |= 0b100;
+        }
+        if !preflight && needs_auth {
+            applies |= 0b1111_1000_0000; // 7–11
+            if bearer {
+                applies |= 0b1_1111_0000_0000_0000; // 12–16
+            }
+            applies |= 1 << 17;
+        }
+        applies |= 1 << 18;
+
+        let credential = match t {
+            Some(t) => t.key,
+            None => cred.index,
+        };
+        let subject = match scheme {
+            Some(Scheme::Bearer) => SubjectSource::TokenSub,
+            Some(Scheme::ApiKey) => SubjectSource::CredentialId,
+            Some(Scheme::Basic) => SubjectSource::BasicUser,
+            None => SubjectSource::None,
+        };
+        let refresh_window = u64::from(p.settings.refresh_window_s);
+        let refresh = t.is_some_and(|t| t.exp < now.saturating_add(refresh_window));
+        let mut sub = [0u8; MAX_SUBJECT];
+        let mut sub_len = None;
+        if let Some(t) = t {
+            sub = t.sub;
+            sub_len = t.sub_len;
+        }
+        let verdict = Verdict {
+            code: pick.code,
+            rule: u16::try_from(governing).unwrap_or(u16::MAX),
+            credential,
+            roles,
+            refresh,
+            subject,
+            sub,
+            sub_len,
+            rows: pick.rows,
+            applies,
+        };
+        let context = Context { preflight, bearer, origin: scanned.origin, acrm: scanned.acrm };
+        (verdict, context)
+    }
+
+    /// Declassifies a verdict into a decision.
+    pub(crate) fn decide<'s>(&'s self, v: &Verdict, ctx: &Context<'s>) -> Decision<'s> {
+        let p = &self.policy;
+        let rule = p.rules.get(usize::from(v.rule));
+        let rule_name = rule.map(|r| r.name);
+        let realm = p.realm;
+        let role_names: &'s [&'s str] = &p.roles;
+        let roles = Roles::new(role_names, RoleSet(v.roles));
+        let subject = || self.subject(v);
+        match reason_of(v.code) {
+            Reason::Allow(reason) => {
+                let (rule_name, subject, roles) = match reason {
+                    AllowReason::Allowed => (rule_name.unwrap_or(""), subject(), roles),
+                    AllowReason::Public | AllowReason::Preflight => (rule_name.unwrap_or(""), None, Roles::NONE),
+                };
+                let cors = rule.and_then(|r| self.cors(r, ctx, reason == AllowReason::Preflight));
+                let refresh_advised = reason == AllowReason::Allowed && ctx.bearer && v.refresh;
+                Decision::Allow(Allowed { reason, rule: rule_name, subject, roles, refresh_advised, cors })
+            }
+            Reason::Unauthorized(reason) => {
+                let schemes: &'s [Scheme] = rule.map_or(&[], |r| &r.auth);
+                let bearer = bearer_error(reason, ctx.bearer, rule);
+                Decision::Unauthorized(Unauthorized {
+                    reason,
+                    rule: rule_name.unwrap_or(""),
+                    challenges: Challenges { realm, schemes, bearer },
+                })
+            }
+            Reason::Forbidden(reason) => {
+                let insufficient = reason == ForbiddenReason::InsufficientRole;
+                let challenge = match rule {
+                    Some(r) if insufficient && ctx.bearer => Some(Challenge::new(
+                        Scheme::Bearer,
+                        realm,
+                        BearerError::InsufficientScope { names: role_names, all: r.roles_all, any: r.roles_any },
+                    )),
+                    _ => None,
+                };
+                let rule_name = match reason {
+                    ForbiddenReason::MalformedPath
+                    | ForbiddenReason::MethodNotAllowed
+                    | ForbiddenReason::NoMatchingRule => None,
+                    _ => rule_name,
+                };
+                Decision::Forbidden(Forbidden {
+                    reason,
+                    rule: rule_name,
+                    subject: if insufficient { subject() } else { None },
+                    roles: if insufficient { roles } else { Roles::NONE },
+                    challenge,
+                })
+            }
+        }
+    }
+
+    fn subject<'s>(&'s self, v: &Verdict) -> Option<Subject<'s>> {
+        let cred = self.policy.credentials.get(usize::from(v.credential));
+        match v.subject {
+            SubjectSource::None => None,
+            SubjectSource::CredentialId => cred.map(|c| Subject::borrowed(c.id)),
+            SubjectSource::BasicUser => cred.and_then(|c| match c.kind {
+                CredentialKind::Basic { user, .. } => Some(Subject::borrowed(user)),
+                CredentialKind::ApiKey { .. } => None,
+            }),
+            SubjectSource::TokenSub => v.sub_len.and_then(|n| Subject::inline(v.sub.get(..n)?)),
+        }
+    }
+
+    fn cors<'s>(&'s self, rule: &'s Rule<'s>, ctx: &Context<'s>, preflight: bool) -> Option<CorsAnswer<'s>> {
+        if rule.origins.is_empty() {
+            return None;
+        }
+        let origin = core::str::from_utf8(ctx.origin?).ok()?;
+        // Only a valid, allowed origin reaches an Allow with a non-empty origin list.
+        Origin::parse(origin.as_bytes())?;
+        let p = &self.policy;
+        let preflight = if preflight && ctx.preflight {
+            let names: &'s [&'s str] = &p.methods;
+            let requested = if rule.any_method { ctx.acrm.and_then(|m| core::str::from_utf8(m).ok()) } else { None };
+            Some(PreflightAnswer {
+                methods: AllowMethods { names, set: rule.methods, requested },
+                allow_headers: p.cors.allow_headers,
+                max_age_s: p.cors.max_age_s,
+            })
+        } else {
+            None
+        };
+        Some(CorsAnswer { allow_origin: origin, allow_credentials: p.cors.allow_credentials, preflight })
+    }
+}
+
+fn bearer_error<'s>(reason: UnauthorizedReason, bearer: bool, rule: Option<&Rule<'_>>) -> BearerError<'s> {
+    use UnauthorizedReason as U;
+    let invalid = |d| if bearer { BearerError::InvalidToken(d) } else { BearerError::None };
+    match reason {
+        U::CredentialsMalformed => invalid("the access token is malformed"),
+        U::TokenAlgorithmRejected => invalid("the token signing algorithm is not accepted"),
+        U::TokenUnknownKey => invalid("the token signing key is not known"),
+        U::TokenBadSignature => invalid("the token signature is invalid"),
+        U::TokenExpired => invalid("the access token expired"),
+        U::TokenNotYetValid => invalid("the access token is not yet valid"),
+        U::TokenIssuerMismatch => invalid("the token issuer is not accepted"),
+        U::TokenAudienceMismatch => invalid("the token audience is not accepted"),
+        U::MfaRequired => BearerError::StepUpMfa,
+        U::AuthTooOld => BearerError::StepUpMaxAge(rule.and_then(|r| r.max_auth_age_s).unwrap_or(0)),
+        U::CredentialsMissing | U::CredentialsAmbiguous | U::SchemeNotAccepted | U::CredentialsInvalid => {
+            BearerError::None
+        }
+    }
+}
+
+/// The outcome of one row of the decision table for a request (see [`Engine::explain`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckOutcome {
+    /// The row's condition does not hold.
+    Clear,
+    /// The row's condition holds (the first such row decides).
+    Holds,
+    /// The row does not apply to this request (e.g. token rows for an API key).
+    NotApplicable,
+}
+
+/// One row of an [`Explanation`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Check {
+    /// Row number in SPEC §4 (1–18).
+    pub row: u8,
+    /// Outcome.
+    pub outcome: CheckOutcome,
+}
+
+impl Check {
+    /// What the row checks.
+    #[must_use]
+    pub const fn name(&self) -> &'static str {
+        match self.row {
+            1 => "path hygiene",
+            2 => "CORS preflight",
+            3 => "rule match (method and path)",
+            4 => "IP deny list",
+            5 => "IP allow list",
+            6 => "origin",
+            7 => "credentials presented",
+            8 => "one credential scheme",
+            9 => "scheme accepted by the rule",
+            10 => "credential syntax",
+            11 => "API key / Basic credential",
+            12 => "token algorithm and key id",
+            13 => "token signature",
+            14 => "token exp / nbf / iat",
+            15 => "token iss / aud",
+            16 => "step-up (mfa, auth age)",
+            17 => "roles",
+            _ => "allow",
+        }
+    }
+}
+
+/// A decision with the outcome of every row of the decision table.
+#[derive(Debug, Clone)]
+pub struct Explanation<'a> {
+    /// The decision, identical to what [`Engine::evaluate`] returns.
+    pub decision: Decision<'a>,
+    /// Rows 1–18.
+    pub checks: [Check; 18],
 }

@@ -161,7 +161,11 @@ impl fmt::Display for LoadError {
             Self::Truncated => f.write_str("compiled policy is truncated"),
             Self::BadMagic => f.write_str("not a compiled policy (no WRDN magic)"),
             Self::UnsupportedVersion { found } => {
-                write!(f, "compiled policy format version {found} is not supported (this build reads {})", crate::blob::FORMAT_VERSION)
+                write!(
+                    f,
+                    "compiled policy format version {found} is not supported (this build reads {})",
+                    crate::blob::FORMAT_VERSION
+                )
             }
             Self::UnknownFlags { flags } => write!(f, "compiled policy has unknown header flags {flags:#06x}"),
             Self::LengthMismatch => f.write_str("compiled policy length does not match its header"),

@@ -52,7 +52,7 @@ pub(crate) fn hits(addr: Option<Addr>, ranges: &[IpRange]) -> RangeSet {
 /// Whether a compiled range is canonical: prefix in bounds, host bits zero, and IPv4 ranges
 /// inside the mapped block with a prefix of at least 96.
 #[must_use]
-pub fn is_canonical(range: &IpRange) -> bool {
+pub(crate) fn is_canonical(range: &IpRange) -> bool {
     let value = u128::from_be_bytes(range.addr);
     let in_bounds = range.prefix <= 128;
     let host_clear = value & !mask(range.prefix) == 0;

@@ -1,13 +1,17 @@
 #![doc = include_str!("../README.md")]
 #![no_std]
 #![forbid(unsafe_code)]
-#![deny(
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects,
-    clippy::as_conversions,
-    clippy::cast_possible_truncation,
-    clippy::string_slice,
-    clippy::unreachable
+// Panic-freedom lints for the library; unit tests may index and do plain arithmetic.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects,
+        clippy::as_conversions,
+        clippy::cast_possible_truncation,
+        clippy::string_slice,
+        clippy::unreachable
+    )
 )]
 
 // Unit tests may use std; the library itself never does.
@@ -16,11 +20,13 @@ extern crate std;
 
 pub mod blob;
 pub mod capacity;
+mod credential;
 mod ct;
 pub mod decision;
 mod engine;
 mod error;
 mod ip;
+mod json;
 mod load;
 mod mac;
 pub mod origin;
@@ -28,9 +34,49 @@ pub mod path;
 pub mod policy;
 mod reason;
 mod request;
+mod token;
 
 pub use decision::{Decision, Roles, Subject};
-pub use engine::{Engine, KeyMaterial, SignatureState};
+pub use engine::{Check, CheckOutcome, Engine, Explanation, KeyMaterial, SignatureState};
 pub use error::{Capacity, EncodeError, Invalid, LoadError};
 pub use reason::{AllowReason, ForbiddenReason, Reason, UnauthorizedReason};
 pub use request::{Header, Request};
+
+/// Entry points for fuzz targets, the constant-time harness and RFC test vectors. Not part of
+/// the stable API.
+#[doc(hidden)]
+pub mod internal {
+    use crate::policy::Alg;
+
+    /// HMAC through the engine's precomputed-key path: `(tag, length)`.
+    #[must_use]
+    pub fn hmac(alg: Alg, key: &[u8], message: &[u8]) -> ([u8; 64], usize) {
+        let mut out = [0u8; 64];
+        let Some(k) = crate::mac::MacKey::new(alg, key) else { return (out, 0) };
+        let tag = k.tag(&[message]);
+        let t = tag.as_slice();
+        if let Some(dst) = out.get_mut(..t.len()) {
+            dst.copy_from_slice(t);
+        }
+        (out, t.len())
+    }
+
+    /// PBKDF2-HMAC-SHA256 as the engine runs it for Basic credentials.
+    #[must_use]
+    pub fn pbkdf2_sha256(password: &[u8], salt: &[u8], iterations: u32) -> [u8; 32] {
+        crate::mac::pbkdf2_sha256(password, salt, iterations, iterations)
+    }
+
+    /// Whether a raw path is malformed, and its normal form.
+    #[must_use]
+    pub fn normalize_path(raw: &[u8]) -> (bool, usize) {
+        let np = crate::path::NormPath::new(raw);
+        (np.malformed(), np.as_bytes().len())
+    }
+
+    /// Whether an `origin` header value parses.
+    #[must_use]
+    pub fn parse_origin(value: &[u8]) -> bool {
+        crate::origin::Origin::parse(value).is_some()
+    }
+}

@@ -214,7 +214,13 @@ fn validate(p: &PolicyBody<'_>) -> Result<(), LoadError> {
 }
 
 /// Writes `scheme://[*.]host[:port]` for re-parsing a stored pattern.
-fn render_origin<'b>(buf: &'b mut [u8; 300], scheme: &str, host: &str, port: Option<u16>, wild: bool) -> Option<&'b str> {
+fn render_origin<'b>(
+    buf: &'b mut [u8; 300],
+    scheme: &str,
+    host: &str,
+    port: Option<u16>,
+    wild: bool,
+) -> Option<&'b str> {
     let mut len = 0usize;
     let mut put = |bytes: &[u8]| -> Option<()> {
         let end = len.checked_add(bytes.len())?;

@@ -157,9 +157,7 @@ impl OriginPatternError {
     #[must_use]
     pub const fn message(self) -> &'static str {
         match self {
-            Self::NotAnOrigin => {
-                "an origin is `scheme://host[:port]` with no path, trailing slash, userinfo or query"
-            }
+            Self::NotAnOrigin => "an origin is `scheme://host[:port]` with no path, trailing slash, userinfo or query",
             Self::MisplacedWildcard => "`*` is only allowed alone or as the first label (`https://*.example.com`)",
             Self::NotLowercase => "origin patterns must be lowercase",
             Self::DefaultPort => "an origin pattern must not spell out the scheme's default port",

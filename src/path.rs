@@ -112,7 +112,7 @@ fn normalize_into(raw: &[u8], out: &mut [u8]) -> (usize, bool) {
         if let Some(dst) = out.get_mut(at..at.wrapping_add(3)) {
             dst.copy_from_slice(&[b0, upper(c1), upper(c2)]);
         }
-        let count = usize::from(active) + 2 * usize::from(pct & !unres);
+        let count = usize::from(active).wrapping_add(usize::from(pct & !unres).wrapping_mul(2));
         w = w.wrapping_add(count).min(last);
         skip = sel8(m8(pct), 2, skip.saturating_sub(1));
     }
@@ -244,7 +244,9 @@ impl PatternError {
             Self::EmptySegment => "a path pattern may not contain `//` or end with `/`",
             Self::MisplacedDoubleStar => "`**` is only allowed as the whole last segment (`/prefix/**`)",
             Self::PartialWildcard => "`*` must be a whole segment (`/a/*/b`), not part of one",
-            Self::Unsafe => "a path pattern may not contain `.`/`..` segments, `\\`, `%2f`, `%5c`, `?`, `#` or control bytes",
+            Self::Unsafe => {
+                "a path pattern may not contain `.`/`..` segments, `\\`, `%2f`, `%5c`, `?`, `#` or control bytes"
+            }
             Self::TooManySegments => "a path pattern has more segments than MAX_PATTERN_SEGMENTS",
             Self::TooLong => "a path pattern is longer than MAX_PATH",
             Self::NotNormalized => "a path pattern's percent-escapes are not normalized",

@@ -13,9 +13,7 @@
 use heapless::Vec;
 use serde::{Deserialize, Serialize};
 
-use crate::capacity::{
-    MAX_CREDENTIALS, MAX_KEYS, MAX_METHODS, MAX_ORIGINS, MAX_RANGES, MAX_ROLES, MAX_RULES,
-};
+use crate::capacity::{MAX_CREDENTIALS, MAX_KEYS, MAX_METHODS, MAX_ORIGINS, MAX_RANGES, MAX_ROLES, MAX_RULES};
 
 /// A compiled policy, as decoded from the blob body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

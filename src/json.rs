@@ -1,0 +1,438 @@
+//! A small, strict JSON reader for JOSE headers and JWT claims: no allocation, bounded depth.
+//!
+//! It walks the members of one top-level object and hands each value to the caller as a raw
+//! slice with its type; strings are validated (escapes, surrogate pairs, no raw control
+//! characters) but unescaped only on demand ([`JStr::eq`], [`JStr::unescape_into`]). The input
+//! must already be valid UTF-8 (the token reader checks that once for the whole payload).
+//! Anything outside RFC 8259's grammar is an error; so is nesting deeper than
+//! [`MAX_JSON_DEPTH`](crate::capacity::MAX_JSON_DEPTH).
+//!
+//! All of this runs on public data (the token as sent), so it may branch freely.
+
+use crate::capacity::MAX_JSON_DEPTH;
+
+/// Malformed JSON (or deeper than allowed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct JsonError;
+
+type Result<T> = core::result::Result<T, JsonError>;
+
+/// A JSON value, borrowed from the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Value<'a> {
+    Str(JStr<'a>),
+    /// The number's text, valid per the JSON grammar.
+    Num(&'a [u8]),
+    Bool(bool),
+    Null,
+    /// The whole array, brackets included.
+    Array(&'a [u8]),
+    /// The whole object, braces included.
+    Object(&'a [u8]),
+}
+
+/// A validated JSON string body (between the quotes, escapes not yet decoded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct JStr<'a> {
+    raw: &'a [u8],
+}
+
+struct Cursor<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+    fn bump(&mut self) -> Option<u8> {
+        let c = self.peek()?;
+        self.i = self.i.saturating_add(1);
+        Some(c)
+    }
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i = self.i.saturating_add(1);
+        }
+    }
+    fn expect(&mut self, c: u8) -> Result<()> {
+        if self.bump() == Some(c) { Ok(()) } else { Err(JsonError) }
+    }
+    fn slice(&self, from: usize) -> &'a [u8] {
+        self.s.get(from..self.i).unwrap_or(&[])
+    }
+
+    fn hex4(&mut self) -> Result<u16> {
+        let mut v: u16 = 0;
+        for _ in 0..4 {
+            let c = self.bump().ok_or(JsonError)?;
+            let d = char::from(c).to_digit(16).ok_or(JsonError)?;
+            v = (v << 4) | u16::try_from(d).map_err(|_| JsonError)?;
+        }
+        Ok(v)
+    }
+
+    /// After the opening quote; leaves the cursor after the closing quote.
+    fn string(&mut self) -> Result<JStr<'a>> {
+        let start = self.i;
+        loop {
+            let c = self.bump().ok_or(JsonError)?;
+            match c {
+                b'"' => {
+                    let raw = self.s.get(start..self.i.saturating_sub(1)).ok_or(JsonError)?;
+                    return Ok(JStr { raw });
+                }
+                b'\\' => match self.bump().ok_or(JsonError)? {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                    b'u' => {
+                        let u = self.hex4()?;
+                        if (0xD800..0xDC00).contains(&u) {
+                            self.expect(b'\\')?;
+                            self.expect(b'u')?;
+                            let low = self.hex4()?;
+                            if !(0xDC00..0xE000).contains(&low) {
+                                return Err(JsonError);
+                            }
+                        } else if (0xDC00..0xE000).contains(&u) {
+                            return Err(JsonError);
+                        }
+                    }
+                    _ => return Err(JsonError),
+                },
+                0x00..=0x1f => return Err(JsonError),
+                _ => {}
+            }
+        }
+    }
+
+    fn digits(&mut self) -> Result<()> {
+        let start = self.i;
+        while matches!(self.peek(), Some(b'0'..=b'9')) {
+            self.i = self.i.saturating_add(1);
+        }
+        if self.i == start { Err(JsonError) } else { Ok(()) }
+    }
+
+    fn number(&mut self) -> Result<&'a [u8]> {
+        let start = self.i;
+        if self.peek() == Some(b'-') {
+            self.i = self.i.saturating_add(1);
+        }
+        if self.peek() == Some(b'0') {
+            self.i = self.i.saturating_add(1);
+        } else {
+            self.digits()?;
+        }
+        if self.peek() == Some(b'.') {
+            self.i = self.i.saturating_add(1);
+            self.digits()?;
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.i = self.i.saturating_add(1);
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.i = self.i.saturating_add(1);
+            }
+            self.digits()?;
+        }
+        Ok(self.slice(start))
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Result<()> {
+        let end = self.i.checked_add(word.len()).ok_or(JsonError)?;
+        if self.s.get(self.i..end) == Some(word) {
+            self.i = end;
+            Ok(())
+        } else {
+            Err(JsonError)
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Value<'a>> {
+        self.ws();
+        let start = self.i;
+        match self.peek().ok_or(JsonError)? {
+            b'"' => {
+                self.i = self.i.saturating_add(1);
+                Ok(Value::Str(self.string()?))
+            }
+            b'{' => {
+                self.object(depth.checked_add(1).ok_or(JsonError)?, |_, _| Ok(()))?;
+                Ok(Value::Object(self.slice(start)))
+            }
+            b'[' => {
+                self.array(depth.checked_add(1).ok_or(JsonError)?, |_| Ok(()))?;
+                Ok(Value::Array(self.slice(start)))
+            }
+            b't' => self.literal(b"true").map(|()| Value::Bool(true)),
+            b'f' => self.literal(b"false").map(|()| Value::Bool(false)),
+            b'n' => self.literal(b"null").map(|()| Value::Null),
+            b'-' | b'0'..=b'9' => self.number().map(Value::Num),
+            _ => Err(JsonError),
+        }
+    }
+
+    fn object(&mut self, depth: usize, mut f: impl FnMut(JStr<'a>, Value<'a>) -> Result<()>) -> Result<()> {
+        if depth > MAX_JSON_DEPTH {
+            return Err(JsonError);
+        }
+        self.ws();
+        self.expect(b'{')?;
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.i = self.i.saturating_add(1);
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            self.expect(b'"')?;
+            let key = self.string()?;
+            self.ws();
+            self.expect(b':')?;
+            let v = self.value(depth)?;
+            f(key, v)?;
+            self.ws();
+            match self.bump() {
+                Some(b',') => {}
+                Some(b'}') => return Ok(()),
+                _ => return Err(JsonError),
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize, mut f: impl FnMut(Value<'a>) -> Result<()>) -> Result<()> {
+        if depth > MAX_JSON_DEPTH {
+            return Err(JsonError);
+        }
+        self.ws();
+        self.expect(b'[')?;
+        self.ws();
+        if self.peek() == Some(b']') {
+            self.i = self.i.saturating_add(1);
+            return Ok(());
+        }
+        loop {
+            let v = self.value(depth)?;
+            f(v)?;
+            self.ws();
+            match self.bump() {
+                Some(b',') => {}
+                Some(b']') => return Ok(()),
+                _ => return Err(JsonError),
+            }
+        }
+    }
+}
+
+/// Calls `f` for each member of the top-level object `input`; the whole input must be one
+/// object (surrounding whitespace allowed).
+pub(crate) fn for_each_member<'a>(input: &'a [u8], f: impl FnMut(JStr<'a>, Value<'a>) -> Result<()>) -> Result<()> {
+    let mut c = Cursor { s: input, i: 0 };
+    c.object(1, f)?;
+    c.ws();
+    if c.i == input.len() { Ok(()) } else { Err(JsonError) }
+}
+
+/// Calls `f` for each element of `array` (as returned in [`Value::Array`]).
+pub(crate) fn for_each_element<'a>(array: &'a [u8], f: impl FnMut(Value<'a>) -> Result<()>) -> Result<()> {
+    let mut c = Cursor { s: array, i: 0 };
+    // The array was already depth-checked when it was parsed as a value.
+    c.array(1, f)
+}
+
+/// A JSON number that is a non-negative integer up to 2^53 − 1 (I-JSON, RFC 7493 §2.2).
+/// Fractions, exponents, negatives and larger values are `None`.
+pub(crate) fn uint53(num: &[u8]) -> Option<u64> {
+    const MAX: u64 = (1 << 53) - 1;
+    if num.is_empty() || num.len() > 16 || !num.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &d in num {
+        v = v.checked_mul(10)?.checked_add(u64::from(d.wrapping_sub(b'0')))?;
+    }
+    (v <= MAX).then_some(v)
+}
+
+impl<'a> JStr<'a> {
+    /// The unescaped UTF-8 bytes.
+    pub(crate) fn bytes(&self) -> Unescaped<'a> {
+        Unescaped { raw: self.raw, i: 0, pending: [0; 4], pending_len: 0, pending_at: 0 }
+    }
+
+    /// Whether the unescaped string equals `s`.
+    pub(crate) fn eq(&self, s: &[u8]) -> bool {
+        // Fast path: no escapes.
+        if !self.raw.contains(&b'\\') {
+            return self.raw == s;
+        }
+        let mut it = self.bytes();
+        for &b in s {
+            if it.next() != Some(b) {
+                return false;
+            }
+        }
+        it.next().is_none()
+    }
+
+    /// Unescapes into `out`; `None` if it does not fit.
+    pub(crate) fn unescape_into(&self, out: &mut [u8]) -> Option<usize> {
+        let mut n = 0usize;
+        for b in self.bytes() {
+            *out.get_mut(n)? = b;
+            n = n.checked_add(1)?;
+        }
+        Some(n)
+    }
+}
+
+/// Iterator over the unescaped bytes of a validated [`JStr`].
+pub(crate) struct Unescaped<'a> {
+    raw: &'a [u8],
+    i: usize,
+    pending: [u8; 4],
+    pending_len: usize,
+    pending_at: usize,
+}
+
+impl Unescaped<'_> {
+    fn at(&self, k: usize) -> u8 {
+        self.raw.get(k).copied().unwrap_or(0)
+    }
+    fn hex4_at(&self, k: usize) -> u32 {
+        (0..4).fold(0u32, |v, j| {
+            let d = char::from(self.at(k.saturating_add(j))).to_digit(16).unwrap_or(0);
+            (v << 4) | d
+        })
+    }
+    fn push_char(&mut self, cp: u32) {
+        let ch = char::from_u32(cp).unwrap_or('\u{fffd}');
+        let len = ch.encode_utf8(&mut self.pending).len();
+        self.pending_len = len;
+        self.pending_at = 0;
+    }
+}
+
+impl Iterator for Unescaped<'_> {
+    type Item = u8;
+    fn next(&mut self) -> Option<u8> {
+        if self.pending_at < self.pending_len {
+            let b = self.pending.get(self.pending_at).copied();
+            self.pending_at = self.pending_at.saturating_add(1);
+            return b;
+        }
+        let c = *self.raw.get(self.i)?;
+        if c != b'\\' {
+            self.i = self.i.saturating_add(1);
+            return Some(c);
+        }
+        let e = self.at(self.i.saturating_add(1));
+        self.i = self.i.saturating_add(2);
+        let simple = match e {
+            b'b' => Some(0x08),
+            b'f' => Some(0x0c),
+            b'n' => Some(b'\n'),
+            b'r' => Some(b'\r'),
+            b't' => Some(b'\t'),
+            b'u' => None,
+            other => Some(other),
+        };
+        if let Some(b) = simple {
+            return Some(b);
+        }
+        let hi = self.hex4_at(self.i);
+        self.i = self.i.saturating_add(4);
+        let cp = if (0xD800..0xDC00).contains(&hi) {
+            // Validated: a `\uDC00`–`\uDFFF` escape follows.
+            let lo = self.hex4_at(self.i.saturating_add(2));
+            self.i = self.i.saturating_add(6);
+            0x10000u32.saturating_add((hi.saturating_sub(0xD800) << 10) | lo.saturating_sub(0xDC00))
+        } else {
+            hi
+        };
+        self.push_char(cp);
+        self.next()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    extern crate std;
+    use std::vec::Vec;
+
+    fn members(s: &str) -> Result<Vec<(Vec<u8>, Value<'_>)>> {
+        let mut v = Vec::new();
+        for_each_member(s.as_bytes(), |k, val| {
+            v.push((k.bytes().collect(), val));
+            Ok(())
+        })?;
+        Ok(v)
+    }
+
+    #[test]
+    fn reads_members_of_every_type() {
+        let m = members(r#" {"a":"x","b":12,"c":[1,{"d":null}],"e":{"f":true},"g":false,"h":-1.5e3} "#).unwrap();
+        assert_eq!(m.len(), 6);
+        assert_eq!(m[1].1, Value::Num(b"12"));
+        assert!(matches!(m[2].1, Value::Array(b"[1,{\"d\":null}]")));
+        assert_eq!(m[5].1, Value::Num(b"-1.5e3"));
+    }
+
+    #[test]
+    fn rejects_what_rfc_8259_rejects() {
+        for bad in [
+            "",
+            "[]",
+            "{",
+            "{\"a\":1,}",
+            "{\"a\" 1}",
+            "{\"a\":01}",
+            "{\"a\":1.}",
+            "{\"a\":.5}",
+            "{\"a\":tru}",
+            "{\"a\":\"\x01\"}",
+            "{\"a\":\"\\x\"}",
+            "{\"a\":\"\\ud800\"}",
+            "{\"a\":\"\\udc00\"}",
+            "{\"a\":1} x",
+            "{'a':1}",
+            "{\"a\":[1,]}",
+            "{\"a\":+1}",
+        ] {
+            assert!(members(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn depth_is_bounded() {
+        let ok = std::format!("{{\"a\":{}1{}}}", "[".repeat(MAX_JSON_DEPTH - 1), "]".repeat(MAX_JSON_DEPTH - 1));
+        assert!(members(&ok).is_ok());
+        let deep = std::format!("{{\"a\":{}1{}}}", "[".repeat(MAX_JSON_DEPTH), "]".repeat(MAX_JSON_DEPTH));
+        assert!(members(&deep).is_err());
+        let huge = std::format!("{{\"a\":{}}}", "[".repeat(100_000));
+        assert!(members(&huge).is_err());
+    }
+
+    #[test]
+    fn unescapes_strings() {
+        let m = members(r#"{"k":"a\/b\u00e9\ud83d\ude00\n"}"#).unwrap();
+        let Value::Str(s) = m[0].1 else { panic!() };
+        assert!(s.eq("a/bé😀\n".as_bytes()));
+        assert!(!s.eq(b"a/b"));
+        let mut out = [0u8; 16];
+        let n = s.unescape_into(&mut out).unwrap();
+        assert_eq!(&out[..n], "a/bé😀\n".as_bytes());
+        assert_eq!(s.unescape_into(&mut [0u8; 3]), None);
+    }
+
+    #[test]
+    fn uint53_accepts_only_safe_integers() {
+        assert_eq!(uint53(b"0"), Some(0));
+        assert_eq!(uint53(b"1767225600"), Some(1_767_225_600));
+        assert_eq!(uint53(b"9007199254740991"), Some((1 << 53) - 1));
+        for bad in [&b"9007199254740992"[..], b"18446744073709551616", b"-1", b"1.5", b"1e3", b""] {
+            assert_eq!(uint53(bad), None);
+        }
+    }
+}

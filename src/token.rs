@@ -1,0 +1,390 @@
+//! JWT (RFC 7519, JWS compact serialization RFC 7515, HS256/384/512): decision rows 10–16.
+//!
+//! The token is public input and is parsed with ordinary code. The MAC is computed with every
+//! candidate key (the `kid`'s key, or every key of the header's `alg` when there is no `kid`)
+//! and compared in constant time; the claims are parsed and checked whatever the MAC says, and
+//! the candidate whose MAC verified is selected with masks. Claim types follow RFC 7519
+//! strictly: a registered claim of the wrong type makes the token malformed, never "absent".
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+
+use crate::capacity::{MAX_CLAIM_ELEMENTS, MAX_KEYS, MAX_NAME, MAX_SUBJECT, MAX_TOKEN_HEADER, MAX_TOKEN_PAYLOAD};
+use crate::ct::{self, Choice};
+use crate::json::{self, JStr, JsonError, Value};
+use crate::mac::MacKey;
+use crate::policy::{Alg, KeySpec, PolicyBody};
+
+/// What a presented bearer token amounts to. Public fields are derived from the token alone;
+/// `mac_ok`, `issuer_ok`, `audience_ok`, `key` and `roles` depend on key material.
+#[derive(Clone)]
+pub(crate) struct TokenCheck {
+    pub(crate) malformed: bool,
+    pub(crate) alg_rejected: bool,
+    pub(crate) unknown_key: bool,
+    pub(crate) mac_ok: Choice,
+    pub(crate) expired: bool,
+    pub(crate) not_yet_valid: bool,
+    pub(crate) issuer_ok: Choice,
+    pub(crate) audience_ok: Choice,
+    pub(crate) roles: u64,
+    /// Selected key (meaningful when `mac_ok`).
+    pub(crate) key: u16,
+    pub(crate) mfa: bool,
+    pub(crate) iat: Option<u64>,
+    pub(crate) exp: u64,
+    pub(crate) sub: [u8; MAX_SUBJECT],
+    pub(crate) sub_len: Option<usize>,
+}
+
+impl core::fmt::Debug for TokenCheck {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TokenCheck").field("malformed", &self.malformed).finish_non_exhaustive()
+    }
+}
+
+impl TokenCheck {
+    fn malformed() -> Self {
+        Self {
+            malformed: true,
+            alg_rejected: false,
+            unknown_key: false,
+            mac_ok: Choice::from(0),
+            expired: false,
+            not_yet_valid: false,
+            issuer_ok: Choice::from(0),
+            audience_ok: Choice::from(0),
+            roles: 0,
+            key: 0,
+            mfa: false,
+            iat: None,
+            exp: 0,
+            sub: [0; MAX_SUBJECT],
+            sub_len: None,
+        }
+    }
+}
+
+/// Header fields we use.
+struct JoseHeader<'a> {
+    alg: JStr<'a>,
+    kid: Option<JStr<'a>>,
+}
+
+fn parse_header(bytes: &[u8]) -> Result<JoseHeader<'_>, JsonError> {
+    let mut alg = None;
+    let mut kid = None;
+    json::for_each_member(bytes, |name, value| {
+        if name.eq(b"alg") {
+            let Value::Str(s) = value else { return Err(JsonError) };
+            if alg.replace(s).is_some() {
+                return Err(JsonError);
+            }
+        } else if name.eq(b"kid") {
+            let Value::Str(s) = value else { return Err(JsonError) };
+            if kid.replace(s).is_some() {
+                return Err(JsonError);
+            }
+        } else if name.eq(b"crit") || name.eq(b"b64") {
+            // RFC 7515 §4.1.11: we understand no extensions, so a critical one is fatal.
+            return Err(JsonError);
+        }
+        Ok(())
+    })?;
+    Ok(JoseHeader { alg: alg.ok_or(JsonError)?, kid })
+}
+
+/// Claims we read.
+struct Claims<'a> {
+    exp: Option<u64>,
+    nbf: Option<u64>,
+    iat: Option<u64>,
+    iss: Option<JStr<'a>>,
+    sub: Option<JStr<'a>>,
+    aud: Option<Value<'a>>,
+    amr: Option<&'a [u8]>,
+    scope: Option<JStr<'a>>,
+    /// Value of each key's `roles_claim`, by key index.
+    roles: [Option<Value<'a>>; MAX_KEYS],
+}
+
+fn set_once<T>(slot: &mut Option<T>, v: T) -> Result<(), JsonError> {
+    if slot.replace(v).is_some() { Err(JsonError) } else { Ok(()) }
+}
+
+fn numeric_date(v: Value<'_>) -> Result<u64, JsonError> {
+    match v {
+        Value::Num(n) => json::uint53(n).ok_or(JsonError),
+        _ => Err(JsonError),
+    }
+}
+
+fn parse_claims<'a>(bytes: &'a [u8], keys: &[KeySpec<'_>]) -> Result<Claims<'a>, JsonError> {
+    let mut c = Claims {
+        exp: None,
+        nbf: None,
+        iat: None,
+        iss: None,
+        sub: None,
+        aud: None,
+        amr: None,
+        scope: None,
+        roles: [None; MAX_KEYS],
+    };
+    json::for_each_member(bytes, |name, value| {
+        let string = |v: Value<'a>| if let Value::Str(s) = v { Ok(s) } else { Err(JsonError) };
+        if name.eq(b"exp") {
+            set_once(&mut c.exp, numeric_date(value)?)?;
+        } else if name.eq(b"nbf") {
+            set_once(&mut c.nbf, numeric_date(value)?)?;
+        } else if name.eq(b"iat") {
+            set_once(&mut c.iat, numeric_date(value)?)?;
+        } else if name.eq(b"iss") {
+            set_once(&mut c.iss, string(value)?)?;
+        } else if name.eq(b"sub") {
+            set_once(&mut c.sub, string(value)?)?;
+        } else if name.eq(b"aud") {
+            check_string_or_array(value)?;
+            set_once(&mut c.aud, value)?;
+        } else if name.eq(b"amr") {
+            let Value::Array(a) = value else { return Err(JsonError) };
+            check_string_or_array(value)?;
+            set_once(&mut c.amr, a)?;
+        } else if name.eq(b"scope") {
+            set_once(&mut c.scope, string(value)?)?;
+        }
+        // A key's roles claim may also be one of the names above (`scope` excepted).
+        for (slot, key) in c.roles.iter_mut().zip(keys) {
+            if name.eq(key.roles_claim.as_bytes()) {
+                check_string_or_array(value)?;
+                set_once(slot, value)?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(c)
+}
+
+/// A string, or an array of at most [`MAX_CLAIM_ELEMENTS`] strings.
+fn check_string_or_array(v: Value<'_>) -> Result<(), JsonError> {
+    match v {
+        Value::Str(_) => Ok(()),
+        Value::Array(a) => {
+            let mut n = 0usize;
+            json::for_each_element(a, |e| {
+                n = n.saturating_add(1);
+                if n > MAX_CLAIM_ELEMENTS || !matches!(e, Value::Str(_)) { Err(JsonError) } else { Ok(()) }
+            })
+        }
+        _ => Err(JsonError),
+    }
+}
+
+/// Calls `f` with each string of a string-or-array value (already checked).
+fn each_string<'a>(v: Value<'a>, mut f: impl FnMut(JStr<'a>)) {
+    match v {
+        Value::Str(s) => f(s),
+        Value::Array(a) => {
+            let _ = json::for_each_element(a, |e| {
+                if let Value::Str(s) = e {
+                    f(s);
+                }
+                Ok(())
+            });
+        }
+        _ => {}
+    }
+}
+
+fn contains(v: Option<Value<'_>>, wanted: &[u8]) -> bool {
+    let mut hit = false;
+    if let Some(v) = v {
+        each_string(v, |s| hit |= s.eq(wanted));
+    }
+    hit
+}
+
+/// Role bits named by `v` (string or array) and by the space-separated `scope`.
+fn roles_from(v: Option<Value<'_>>, scope: Option<JStr<'_>>, names: &[&str]) -> u64 {
+    let mut set = 0u64;
+    let mut add = |token: &[u8]| {
+        for (i, n) in names.iter().enumerate() {
+            let bit = u32::try_from(i).ok().and_then(|i| 1u64.checked_shl(i)).unwrap_or(0);
+            if n.as_bytes() == token {
+                set |= bit;
+            }
+        }
+    };
+    if let Some(v) = v {
+        each_string(v, |s| {
+            let mut buf = [0u8; MAX_NAME];
+            if let Some(n) = s.unescape_into(&mut buf) {
+                add(buf.get(..n).unwrap_or(&[]));
+            }
+        });
+    }
+    if let Some(scope) = scope {
+        let mut word = [0u8; MAX_NAME];
+        let mut len = 0usize;
+        let mut overflow = false;
+        for b in scope.bytes().chain(core::iter::once(b' ')) {
+            if b == b' ' {
+                if !overflow && len > 0 {
+                    add(word.get(..len).unwrap_or(&[]));
+                }
+                len = 0;
+                overflow = false;
+            } else if let Some(slot) = word.get_mut(len) {
+                *slot = b;
+                len = len.saturating_add(1);
+            } else {
+                overflow = true;
+            }
+        }
+    }
+    set
+}
+
+/// Checks a bearer token.
+pub(crate) fn check(policy: &PolicyBody<'_>, macs: &[MacKey], token: &[u8], now: u64) -> TokenCheck {
+    let mut parts = token.split(|&c| c == b'.');
+    let (Some(h64), Some(p64), Some(s64), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return TokenCheck::malformed();
+    };
+    if h64.is_empty() || p64.is_empty() {
+        return TokenCheck::malformed();
+    }
+    let mut hbuf = [0u8; MAX_TOKEN_HEADER];
+    let mut pbuf = [0u8; MAX_TOKEN_PAYLOAD];
+    let mut sbuf = [0u8; 64];
+    let (Ok(hdr), Ok(payload)) = (Base64UrlUnpadded::decode(h64, &mut hbuf), Base64UrlUnpadded::decode(p64, &mut pbuf))
+    else {
+        return TokenCheck::malformed();
+    };
+    // A signature of the wrong length is a bad signature, not a malformed token.
+    let sig: &[u8] = match Base64UrlUnpadded::decode(s64, &mut sbuf) {
+        Ok(s) => s,
+        Err(base64ct::Error::InvalidLength)
+            if s64.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_')) =>
+        {
+            &[]
+        }
+        Err(_) => return TokenCheck::malformed(),
+    };
+    if core::str::from_utf8(hdr).is_err() || core::str::from_utf8(payload).is_err() {
+        return TokenCheck::malformed();
+    }
+    let Ok(header) = parse_header(hdr) else {
+        return TokenCheck::malformed();
+    };
+    let Ok(claims) = parse_claims(payload, &policy.keys) else {
+        return TokenCheck::malformed();
+    };
+    let Some(exp) = claims.exp else {
+        return TokenCheck::malformed();
+    };
+    let mut out = TokenCheck::malformed();
+    out.malformed = false;
+    out.exp = exp;
+    out.iat = claims.iat;
+    if let Some(sub) = claims.sub {
+        let Some(n) = sub.unescape_into(&mut out.sub) else {
+            return TokenCheck::malformed();
+        };
+        out.sub_len = Some(n);
+    }
+
+    // Rows 12: the algorithm and the key.
+    let mut alg_name = [0u8; 8];
+    let alg = header.alg.unescape_into(&mut alg_name).and_then(|n| Alg::from_name(alg_name.get(..n)?));
+    let kid_index = header.kid.map(|kid| policy.keys.iter().position(|k| kid.eq(k.id.as_bytes())));
+    out.alg_rejected = match (alg, kid_index) {
+        (None, _) => true,
+        (Some(a), Some(Some(k))) => policy.keys.get(k).is_none_or(|spec| spec.alg != a),
+        (Some(a), None) => !policy.keys.iter().any(|k| k.alg == a),
+        (Some(_), Some(None)) => false,
+    };
+    out.unknown_key = !out.alg_rejected && matches!(kid_index, Some(None));
+
+    // Candidates: the kid's key, or every key of this alg. With none, key 0 stands in so
+    // that a rejected token costs about as much as a verified one.
+    let is_candidate = |i: usize, spec: &KeySpec<'_>| match kid_index {
+        Some(Some(k)) => k == i,
+        Some(None) => false,
+        None => Some(spec.alg) == alg,
+    };
+    let any_candidate = policy.keys.iter().enumerate().any(|(i, k)| is_candidate(i, k));
+
+    // Row 14: time (public claims against public `now`).
+    let leeway = u64::from(policy.settings.leeway_s);
+    out.expired = exp.saturating_add(leeway) <= now;
+    let late = now.saturating_add(leeway);
+    out.not_yet_valid = claims.nbf.is_some_and(|nbf| nbf > late) | claims.iat.is_some_and(|iat| iat > late);
+    out.mfa = claims.amr.is_some_and(|a| contains(Some(Value::Array(a)), b"mfa"));
+
+    let signing_input = token.get(..h64.len().saturating_add(1).saturating_add(p64.len())).unwrap_or(&[]);
+    let mut found = Choice::from(0);
+    let mut first = true;
+    for (i, (spec, mac)) in policy.keys.iter().zip(macs).enumerate() {
+        let candidate = is_candidate(i, spec);
+        if !(candidate || (!any_candidate && i == 0)) {
+            continue;
+        }
+        let tag = mac.tag(&[signing_input]);
+        let ok = tag.ct_eq(sig) & Choice::from(u8::from(candidate && !out.alg_rejected));
+        let issuer_ok = spec.issuer.is_none_or(|want| claims.iss.is_some_and(|iss| iss.eq(want.as_bytes())));
+        let audience_ok = spec.audience.is_none_or(|want| contains(claims.aud, want.as_bytes()));
+        let roles = roles_from(claims.roles.get(i).copied().flatten(), claims.scope, &policy.roles);
+        // The first candidate's claims results are the default; a verified one replaces them.
+        let take = ok & !found | Choice::from(u8::from(first));
+        out.issuer_ok = ct::select(take, Choice::from(u8::from(issuer_ok)), out.issuer_ok);
+        out.audience_ok = ct::select(take, Choice::from(u8::from(audience_ok)), out.audience_ok);
+        out.roles = ct::select(take, roles, out.roles);
+        out.key = ct::select(take, u16::try_from(i).unwrap_or(u16::MAX), out.key);
+        found |= ok;
+        first = false;
+    }
+    out.mac_ok = found;
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_and_roles_claims_map_to_known_roles_only() {
+        let names = ["admin", "ops", "deployer"];
+        let payload = br#"{"roles":["ops","nobody"],"scope":"read deployer  admin x"}"#;
+        let keys = [KeySpec { id: "k", alg: Alg::Hs256, issuer: None, audience: None, roles_claim: "roles" }];
+        let claims = parse_claims(payload, &keys).unwrap();
+        let set = roles_from(claims.roles[0], claims.scope, &names);
+        assert_eq!(set, 0b111);
+    }
+
+    #[test]
+    fn registered_claims_of_the_wrong_type_are_malformed() {
+        let keys = [KeySpec { id: "k", alg: Alg::Hs256, issuer: None, audience: None, roles_claim: "roles" }];
+        for bad in [
+            &br#"{"exp":"1800000000"}"#[..],
+            br#"{"exp":1.5}"#,
+            br#"{"exp":-1}"#,
+            br#"{"exp":18446744073709551616}"#,
+            br#"{"exp":1,"exp":2}"#,
+            br#"{"exp":1,"aud":5}"#,
+            br#"{"exp":1,"aud":[1]}"#,
+            br#"{"exp":1,"iss":["a"]}"#,
+            br#"{"exp":1,"amr":"mfa"}"#,
+            br#"{"exp":1,"roles":{"a":1}}"#,
+        ] {
+            assert!(parse_claims(bad, &keys).is_err(), "{:?}", core::str::from_utf8(bad));
+        }
+    }
+
+    #[test]
+    fn crit_and_duplicate_header_members_are_rejected() {
+        assert!(parse_header(br#"{"alg":"HS256","crit":["exp"]}"#).is_err());
+        assert!(parse_header(br#"{"alg":"HS256","alg":"none"}"#).is_err());
+        assert!(parse_header(br#"{"kid":"a"}"#).is_err());
+        assert!(parse_header(br#"{"alg":"HS256","kid":"a","jku":"https://x"}"#).is_ok());
+    }
+}

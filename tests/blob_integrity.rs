@@ -1,0 +1,135 @@
+//! Compiled-policy integrity: every truncation and every single-bit flip is a typed load error,
+//! never a panic or a decision; signatures, keyrings and capacities are enforced.
+
+#![allow(clippy::unwrap_used, clippy::std_instead_of_core, reason = "test code")]
+
+mod common;
+
+use common::*;
+use warden::{Capacity, Engine, Invalid, KeyMaterial, LoadError, SignatureState};
+
+#[test]
+fn every_truncation_is_a_load_error() {
+    let blob = blob();
+    for len in 0..blob.len() {
+        assert!(Engine::load(&blob[..len], &keyring()).is_err(), "truncated to {len} loaded");
+    }
+    assert!(Engine::load(&blob, &keyring()).is_ok());
+}
+
+#[test]
+fn every_single_bit_flip_is_a_load_error() {
+    let blob = blob();
+    let mut copy = blob.clone();
+    for byte in 0..blob.len() {
+        for bit in 0..8 {
+            copy[byte] ^= 1 << bit;
+            assert!(Engine::load(&copy, &keyring()).is_err(), "flip of bit {bit} in byte {byte} loaded");
+            copy[byte] ^= 1 << bit;
+        }
+    }
+}
+
+#[test]
+fn trailing_bytes_and_foreign_versions_are_refused() {
+    let mut blob = blob();
+    blob.push(0);
+    assert_eq!(Engine::load(&blob, &keyring()).unwrap_err(), LoadError::LengthMismatch);
+    blob.pop();
+    blob[4] = 2;
+    assert_eq!(Engine::load(&blob, &keyring()).unwrap_err(), LoadError::UnsupportedVersion { found: 2 });
+    blob[4] = 1;
+    blob[0] = b'X';
+    assert_eq!(Engine::load(&blob, &keyring()).unwrap_err(), LoadError::BadMagic);
+}
+
+#[test]
+fn signed_blobs_verify_and_forgeries_do_not() {
+    let key = b"dev-bundle-key-0123456789abcdef0123";
+    let signed = blob_of(&body(), Some(key));
+    let e = Engine::load_verified(&signed, &keyring(), key).unwrap();
+    assert_eq!(e.signature(), SignatureState::Verified);
+    assert_eq!(Engine::load(&signed, &keyring()).unwrap().signature(), SignatureState::SignedUnverified);
+    let wrong = b"another-bundle-key-0123456789abcdef";
+    assert_eq!(Engine::load_verified(&signed, &keyring(), wrong).unwrap_err(), LoadError::SignatureInvalid);
+    assert_eq!(Engine::load_verified(&blob(), &keyring(), key).unwrap_err(), LoadError::SignatureMissing);
+    assert_eq!(Engine::load_verified(&signed, &keyring(), b"short").unwrap_err(), LoadError::BundleKeyTooShort);
+    let mut flipped = signed.clone();
+    for i in 0..flipped.len() {
+        flipped[i] ^= 0x40;
+        assert!(Engine::load_verified(&flipped, &keyring(), key).is_err(), "byte {i}");
+        flipped[i] ^= 0x40;
+    }
+    let mut out = [0u8; 4096];
+    assert_eq!(warden::blob::encode(&body(), Some(b"short"), &mut out), Err(warden::EncodeError::SignKeyTooShort));
+}
+
+#[test]
+fn keyrings_must_cover_every_key_with_a_long_enough_secret() {
+    let blob = blob();
+    let [a, b, _] = keyring();
+    assert_eq!(Engine::load(&blob, &[a, b]).unwrap_err(), LoadError::KeyMissing { key: 2 });
+    let short = KeyMaterial { id: "k384", secret: &[7u8; 47] };
+    assert_eq!(Engine::load(&blob, &[a, short, keyring()[2]]).unwrap_err(), LoadError::KeyTooShort { key: 1, min: 48 });
+    assert_eq!(Engine::load(&blob, &[a, a, b, keyring()[2]]).unwrap_err(), LoadError::KeyringDuplicate);
+    // Extra keys are fine (one keys file may serve several policies).
+    let extra = KeyMaterial { id: "unused", secret: &[1u8; 8] };
+    assert!(Engine::load(&blob, &[extra, a, b, keyring()[2]]).is_ok());
+}
+
+#[test]
+fn over_capacity_blobs_name_the_limit() {
+    let mut blob = blob();
+    // Table sizes live in the header, outside the body digest: claim too many rules.
+    let rules = u16::try_from(warden::capacity::MAX_RULES + 1).unwrap();
+    blob[24..26].copy_from_slice(&rules.to_le_bytes());
+    assert_eq!(
+        Engine::load(&blob, &keyring()).unwrap_err(),
+        LoadError::CapacityExceeded {
+            what: Capacity::Rules,
+            count: warden::capacity::MAX_RULES + 1,
+            limit: warden::capacity::MAX_RULES
+        }
+    );
+}
+
+#[test]
+fn semantically_invalid_bodies_are_refused() {
+    let mut b = body();
+    b.rules[1].path = "admin/**";
+    assert_eq!(
+        Engine::load(&blob_of(&b, None), &keyring()).unwrap_err(),
+        LoadError::Invalid(Invalid::PathPattern { rule: 1 })
+    );
+    let mut b = body();
+    b.rules[2].roles_all = warden::policy::RoleSet(1 << 40);
+    assert_eq!(
+        Engine::load(&blob_of(&b, None), &keyring()).unwrap_err(),
+        LoadError::Invalid(Invalid::Reference { rule: 2 })
+    );
+    let mut b = body();
+    b.rules[3].require_mfa = true;
+    b.rules[3].auth = [warden::policy::Scheme::ApiKey].into_iter().collect();
+    assert_eq!(
+        Engine::load(&blob_of(&b, None), &keyring()).unwrap_err(),
+        LoadError::Invalid(Invalid::TokenOnlyCheck { rule: 3 })
+    );
+    let mut b = body();
+    b.ranges[1].prefix = 97;
+    assert_eq!(
+        Engine::load(&blob_of(&b, None), &keyring()).unwrap_err(),
+        LoadError::Invalid(Invalid::Range { range: 1 })
+    );
+    let mut b = body();
+    b.origins[0] = warden::policy::OriginPattern::Exact { scheme: "https", host: "Console.example.com", port: None };
+    assert_eq!(
+        Engine::load(&blob_of(&b, None), &keyring()).unwrap_err(),
+        LoadError::Invalid(Invalid::Origin { origin: 0 })
+    );
+    let mut b = body();
+    b.realm = "bad\"realm";
+    assert_eq!(Engine::load(&blob_of(&b, None), &keyring()).unwrap_err(), LoadError::Invalid(Invalid::Name));
+    let mut b = body();
+    b.rules[0].name = "deploy";
+    assert_eq!(Engine::load(&blob_of(&b, None), &keyring()).unwrap_err(), LoadError::Invalid(Invalid::Duplicate));
+}
