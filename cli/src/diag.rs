@@ -250,12 +250,12 @@ impl Report {
     pub fn eprint(&self) {
         let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         for d in &self.diagnostics {
-            eprint!("{}", self.file.render(d, color));
+            err!("{}", self.file.render(d, color));
         }
         let errors = self.diagnostics.iter().filter(|d| d.is_error()).count();
         let warnings = self.diagnostics.len().saturating_sub(errors);
         if errors > 0 || warnings > 0 {
-            eprintln!("{}: {}, {}", self.file.name, plural(errors, "error"), plural(warnings, "warning"));
+            errln!("{}: {}, {}", self.file.name, plural(errors, "error"), plural(warnings, "warning"));
         }
     }
 }

@@ -7,6 +7,25 @@
 //! keys files ([`keys`]), case files ([`cases`]), decisions as data ([`outcome`],
 //! [`explain`]), and one module per command under [`commands`].
 
+/// `print!` that never panics: output to a closed pipe (`warden … | head`) is dropped.
+macro_rules! out {
+    ($($t:tt)*) => { $crate::write_out(false, format_args!($($t)*)) };
+}
+/// `println!` that never panics.
+macro_rules! outln {
+    () => { $crate::write_out(false, format_args!("\n")) };
+    ($($t:tt)*) => { $crate::write_out(false, format_args!("{}\n", format_args!($($t)*))) };
+}
+/// `eprint!` that never panics.
+macro_rules! err {
+    ($($t:tt)*) => { $crate::write_out(true, format_args!($($t)*)) };
+}
+/// `eprintln!` that never panics.
+macro_rules! errln {
+    () => { $crate::write_out(true, format_args!("\n")) };
+    ($($t:tt)*) => { $crate::write_out(true, format_args!("{}\n", format_args!($($t)*))) };
+}
+
 pub mod bundle;
 pub mod cases;
 pub mod commands;
@@ -40,6 +59,14 @@ pub mod exit {
     pub const TEST_FAILED: u8 = 4;
 }
 
+/// Writes to stdout (or stderr), ignoring errors: a reader that went away (a closed pipe) is
+/// not a reason to panic, and the exit code still tells the outcome.
+#[doc(hidden)]
+pub fn write_out(stderr: bool, args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = if stderr { std::io::stderr().lock().write_fmt(args) } else { std::io::stdout().lock().write_fmt(args) };
+}
+
 /// Runs the tool with these arguments (the first is the program name) and returns the exit
 /// code. Output goes to stdout and stderr.
 pub fn run<I, T>(args: I) -> u8
@@ -62,7 +89,7 @@ where
     match commands::dispatch(cli) {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             exit::INPUT
         }
     }

@@ -47,7 +47,7 @@ pub fn run(a: &CheckArgs) -> CommandResult {
         report.eprint();
         if ok {
             let warnings = report.diagnostics.len();
-            println!("{}: ok ({})", report.file.name, plural(warnings, "warning"));
+            outln!("{}: ok ({})", report.file.name, plural(warnings, "warning"));
         }
     }
     Ok(if ok { exit::OK } else { exit::INPUT })

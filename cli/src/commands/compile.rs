@@ -38,7 +38,7 @@ pub fn run(a: &CompileArgs) -> CommandResult {
     let bytes = compiled.encode(sign_key.as_deref())?;
     let output = a.output.clone().unwrap_or_else(|| a.policy.with_extension("wdn"));
     std::fs::write(&output, &bytes).map_err(|e| format!("cannot write {}: {e}", output.display()))?;
-    eprintln!(
+    errln!(
         "compiled {} -> {} ({} bytes, {})",
         a.policy.display(),
         output.display(),

@@ -64,15 +64,15 @@ fn new_api_key(id: &str, roles: &[String]) -> CommandResult {
     check_roles(roles)?;
     let key = format!("wk_{}", b64url_nopad(&random_bytes(32)?));
     let digest = hex(&Sha256::digest(key.as_bytes()));
-    println!("# API key for credential {}: shown only now. Give it to the client; it is not stored anywhere.", toml_string(id));
-    println!("{key}");
-    println!();
-    println!("# Add to the policy (the digest only):");
-    println!("[[credential]]");
-    println!("id = {}", toml_string(id));
-    println!("api_key_sha256 = \"{digest}\"");
+    outln!("# API key for credential {}: shown only now. Give it to the client; it is not stored anywhere.", toml_string(id));
+    outln!("{key}");
+    outln!();
+    outln!("# Add to the policy (the digest only):");
+    outln!("[[credential]]");
+    outln!("id = {}", toml_string(id));
+    outln!("api_key_sha256 = \"{digest}\"");
     let roles: Vec<String> = roles.iter().map(|r| toml_string(r)).collect();
-    println!("roles = [{}]", roles.join(", "));
+    outln!("roles = [{}]", roles.join(", "));
     Ok(exit::OK)
 }
 
@@ -108,16 +108,16 @@ fn hash_password(iterations: u32, user: Option<&str>) -> CommandResult {
         return Err("empty password".into());
     }
     if iterations < 100_000 {
-        eprintln!("note: {iterations} iterations are fast to guess; use the default {DEFAULT_ITERATIONS} outside tests");
+        errln!("note: {iterations} iterations are fast to guess; use the default {DEFAULT_ITERATIONS} outside tests");
     }
     let salt = random_bytes(SALT_LEN)?;
     let line = password::format(pw.as_bytes(), &salt, iterations);
     match user {
         Some(u) => {
-            println!("basic_user = {}", toml_string(u));
-            println!("basic_password = \"{line}\"");
+            outln!("basic_user = {}", toml_string(u));
+            outln!("basic_password = \"{line}\"");
         }
-        None => println!("{line}"),
+        None => outln!("{line}"),
     }
     Ok(exit::OK)
 }

@@ -65,18 +65,26 @@ pub fn run(a: &EvalArgs) -> CommandResult {
     let verify_key = a.verify_key.as_deref().map(bundle::read_bundle_key).transpose()?;
     let blob = bundle::load_blob(&a.policy, false)?;
     let engine = bundle::engine(&blob, &keyring, verify_key.as_deref())?;
-    let outcome = request.with_request(|r| Outcome::of(&engine.evaluate(r)));
-    let explanation = a.explain.then(|| explain(&request, &outcome, engine.policy().settings.api_key_header));
+    let (outcome, explanation) = request.with_request(|r| {
+        if a.explain {
+            let x = engine.explain(r);
+            let outcome = Outcome::of(&x.decision);
+            let lines = explain(&x.checks, &outcome);
+            (outcome, Some(lines))
+        } else {
+            (Outcome::of(&engine.evaluate(r)), None)
+        }
+    });
     if a.json {
         print_json(&outcome)?;
         // stdout holds exactly one object; the explanation goes to stderr.
         for line in explanation.iter().flatten() {
-            eprintln!("{line}");
+            errln!("{line}");
         }
     } else {
-        print!("{}", outcome.render());
+        out!("{}", outcome.render());
         for line in explanation.iter().flatten() {
-            println!("{line}");
+            outln!("{line}");
         }
     }
     Ok(outcome.exit_code())

@@ -192,30 +192,30 @@ pub fn run(a: &InspectArgs) -> CommandResult {
 }
 
 fn print_text(r: &InspectJson) {
-    println!("format version: {}", r.format_version);
-    println!("signature:      {}", r.signature);
-    println!("size:           {} bytes (header {} + body {})", r.total_bytes, r.header_bytes, r.body_bytes);
-    println!("body sha256:    {}", r.body_sha256);
-    println!("name:           {}", r.name);
-    println!("realm:          {}", r.realm);
-    println!("tables:");
+    outln!("format version: {}", r.format_version);
+    outln!("signature:      {}", r.signature);
+    outln!("size:           {} bytes (header {} + body {})", r.total_bytes, r.header_bytes, r.body_bytes);
+    outln!("body sha256:    {}", r.body_sha256);
+    outln!("name:           {}", r.name);
+    outln!("realm:          {}", r.realm);
+    outln!("tables:");
     for (name, t) in &r.tables {
-        println!("  {name:<12} {:>4} / {}", t.count, t.capacity);
+        outln!("  {name:<12} {:>4} / {}", t.count, t.capacity);
     }
-    println!("keys:");
+    outln!("keys:");
     for k in &r.keys {
         let iss = k.issuer.as_deref().map(|i| format!(" iss={i}")).unwrap_or_default();
         let aud = k.audience.as_deref().map(|a| format!(" aud={a}")).unwrap_or_default();
-        println!("  {} {}{iss}{aud} roles_claim={}", k.id, k.alg, k.roles_claim);
+        outln!("  {} {}{iss}{aud} roles_claim={}", k.id, k.alg, k.roles_claim);
     }
-    println!("credentials:");
+    outln!("credentials:");
     for c in &r.credentials {
         let user = c.user.as_deref().map(|u| format!(" user={u}")).unwrap_or_default();
         let it = c.iterations.map(|i| format!(" iterations={i}")).unwrap_or_default();
-        println!("  {} {}{user}{it} roles=[{}]", c.id, c.kind, c.roles.join(", "));
+        outln!("  {} {}{user}{it} roles=[{}]", c.id, c.kind, c.roles.join(", "));
     }
-    println!("origins: {}", if r.origins.is_empty() { "-".into() } else { r.origins.join(", ") });
-    println!("rules:");
+    outln!("origins: {}", if r.origins.is_empty() { "-".into() } else { r.origins.join(", ") });
+    outln!("rules:");
     for (i, rule) in r.rules.iter().enumerate() {
         let auth = if rule.auth.is_empty() { "public".to_string() } else { rule.auth.join("+") };
         let mut extra = String::new();
@@ -231,7 +231,7 @@ fn print_text(r: &InspectJson) {
         if let Some(age) = rule.max_auth_age_s {
             extra.push_str(&format!(" max_auth_age={age}s"));
         }
-        println!(
+        outln!(
             "  {:>2}. {} {} {} [{}]{extra} ip_allow={} ip_deny={} origins={}",
             i.saturating_add(1),
             rule.name,

@@ -62,10 +62,10 @@ pub fn run(c: &KeyCommand) -> CommandResult {
         return Err("--id must be printable, without quotes or backslashes".into());
     }
     let secret = random_bytes(alg.output_len())?;
-    println!("# {} key \"{id}\": add this table to the keys file (never to the policy).", alg.name());
-    println!("# The policy names it with:  [[key]]  id = \"{id}\"  alg = \"{}\"", alg.name());
-    println!("[[key]]");
-    println!("id = \"{id}\"");
-    println!("secret_b64 = \"{}\"", b64_standard_padded(&secret));
+    outln!("# {} key \"{id}\": add this table to the keys file (never to the policy).", alg.name());
+    outln!("# The policy names it with:  [[key]]  id = \"{id}\"  alg = \"{}\"", alg.name());
+    outln!("[[key]]");
+    outln!("id = \"{id}\"");
+    outln!("secret_b64 = \"{}\"", b64_standard_padded(&secret));
     Ok(exit::OK)
 }

@@ -87,7 +87,7 @@ pub fn dispatch(cli: Cli) -> CommandResult {
 /// If serialization fails.
 pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), String> {
     let text = serde_json::to_string(value).map_err(|e| format!("cannot write JSON: {e}"))?;
-    println!("{text}");
+    outln!("{text}");
     Ok(())
 }
 

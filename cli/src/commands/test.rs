@@ -52,6 +52,11 @@ pub fn default_cases_path(policy: &Path) -> PathBuf {
     policy.with_file_name(format!("{stem}.cases.toml"))
 }
 
+/// Control characters shown as escapes, so a case cannot garble the table.
+fn printable(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+}
+
 fn truncate(s: &str, width: usize) -> String {
     if s.chars().count() <= width {
         s.to_string()
@@ -117,7 +122,7 @@ pub fn run(a: &TestArgs) -> CommandResult {
             .map(|(c, o, m)| {
                 [
                     truncate(&c.name, 44),
-                    truncate(&format!("{} {}", c.request.method, c.request.path), 40),
+                    truncate(&printable(&format!("{} {}", c.request.method, c.request.path)), 40),
                     format!("{} {} → {} {}", c.expect.status, c.expect.reason, o.status, o.reason),
                     if m.is_empty() { "PASS".into() } else { "FAIL".into() },
                 ]
@@ -127,16 +132,16 @@ pub fn run(a: &TestArgs) -> CommandResult {
         let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).chain([head[i].chars().count()]).max().unwrap_or(0);
         let (w0, w1, w2) = (width(0), width(1), width(2));
         let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())));
-        println!("{} | {} | {} | {}", pad(head[0], w0), pad(head[1], w1), pad(head[2], w2), head[3]);
-        println!("{}-+-{}-+-{}-+-{}", "-".repeat(w0), "-".repeat(w1), "-".repeat(w2), "-".repeat(6));
+        outln!("{} | {} | {} | {}", pad(head[0], w0), pad(head[1], w1), pad(head[2], w2), head[3]);
+        outln!("{}-+-{}-+-{}-+-{}", "-".repeat(w0), "-".repeat(w1), "-".repeat(w2), "-".repeat(6));
         for (row, (_, _, m)) in rows.iter().zip(&results) {
-            println!("{} | {} | {} | {}", pad(&row[0], w0), pad(&row[1], w1), pad(&row[2], w2), row[3]);
+            outln!("{} | {} | {} | {}", pad(&row[0], w0), pad(&row[1], w1), pad(&row[2], w2), row[3]);
             for line in m {
-                println!("{}   ↳ {line}", " ".repeat(w0));
+                outln!("{}   ↳ {line}", " ".repeat(w0));
             }
         }
-        println!();
-        println!("{passed} passed, {failed} failed");
+        outln!();
+        outln!("{passed} passed, {failed} failed");
     }
     Ok(if failed == 0 { exit::OK } else { exit::TEST_FAILED })
 }

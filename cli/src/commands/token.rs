@@ -208,7 +208,7 @@ pub fn mint(a: &MintArgs) -> Result<String, String> {
 /// As [`mint`].
 pub fn run(c: &TokenCommand) -> CommandResult {
     let TokenCommand::Mint(a) = c;
-    println!("{}", mint(a)?);
+    outln!("{}", mint(a)?);
     Ok(exit::OK)
 }
 
