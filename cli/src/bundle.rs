@@ -6,7 +6,7 @@ use std::path::Path;
 use warden::Engine;
 
 use crate::compile;
-use crate::diag::{Report, SourceFile, Snippets};
+use crate::diag::{Report, Snippets, SourceFile};
 use crate::keys::{self, Keyring};
 
 /// Whether the bytes are a compiled policy (start with the `WRDN` magic).
@@ -25,7 +25,8 @@ pub fn load_blob(path: &Path, show_warnings: bool) -> Result<Vec<u8>, String> {
     if is_compiled(&bytes) {
         return Ok(bytes);
     }
-    let text = String::from_utf8(bytes).map_err(|_| format!("{} is neither a compiled policy nor UTF-8 TOML", path.display()))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| format!("{} is neither a compiled policy nor UTF-8 TOML", path.display()))?;
     let out = compile::compile(&text);
     let file = SourceFile::new(path.display().to_string(), text, Snippets::Allowed);
     let shown: Vec<_> = out.diagnostics.into_iter().filter(|d| d.is_error() || show_warnings).collect();

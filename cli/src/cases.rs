@@ -22,9 +22,9 @@
 //! cors_origin = "https://console.example.com"      # "" = no CORS answer
 //! ```
 
+use core::net::IpAddr;
+use core::ops::Range;
 use std::collections::BTreeMap;
-use std::net::IpAddr;
-use std::ops::Range;
 
 use serde::Deserialize;
 use serde_spanned::Spanned;
@@ -133,13 +133,19 @@ pub fn parse(text: &str) -> Result<CaseFile, Vec<Diagnostic>> {
         let c = c.get_ref();
         let name = c.name.get_ref().clone();
         if names.contains(&name) {
-            diags.push(Diagnostic::error(Some(c.name.span()), format!("case name `{name}` is used twice")).with_help("give every case its own name"));
+            diags.push(
+                Diagnostic::error(Some(c.name.span()), format!("case name `{name}` is used twice"))
+                    .with_help("give every case its own name"),
+            );
         }
         names.push(name.clone());
         let now = match (c.now.as_ref(), src.now.as_ref()) {
             (Some(n), _) | (None, Some(n)) => *n.get_ref(),
             (None, None) => {
-                diags.push(Diagnostic::error(Some(c.name.span()), format!("case `{name}` has no `now`")).with_help("add `now = <unix seconds>` to the case, or once at the top of the file"));
+                diags.push(
+                    Diagnostic::error(Some(c.name.span()), format!("case `{name}` has no `now`"))
+                        .with_help("add `now = <unix seconds>` to the case, or once at the top of the file"),
+                );
                 0
             }
         };
@@ -147,7 +153,10 @@ pub fn parse(text: &str) -> Result<CaseFile, Vec<Diagnostic>> {
             Some(ip) => match ip.get_ref().parse::<IpAddr>() {
                 Ok(a) => Some(a),
                 Err(_) => {
-                    diags.push(Diagnostic::error(Some(ip.span()), "`ip` is not an IP address").with_help("write e.g. \"10.1.2.3\" or \"2001:db8::1\" (no prefix length)"));
+                    diags.push(
+                        Diagnostic::error(Some(ip.span()), "`ip` is not an IP address")
+                            .with_help("write e.g. \"10.1.2.3\" or \"2001:db8::1\" (no prefix length)"),
+                    );
                     None
                 }
             },
@@ -165,24 +174,45 @@ pub fn parse(text: &str) -> Result<CaseFile, Vec<Diagnostic>> {
             "401" => 401,
             "403" => 403,
             other => {
-                diags.push(Diagnostic::error(Some(c.expect.span()), format!("`expect = \"{}\"` is not allow, 401 or 403", other.escape_debug())).with_help("write expect = \"allow\", \"401\" or \"403\""));
+                diags.push(
+                    Diagnostic::error(
+                        Some(c.expect.span()),
+                        format!("`expect = \"{}\"` is not allow, 401 or 403", other.escape_debug()),
+                    )
+                    .with_help("write expect = \"allow\", \"401\" or \"403\""),
+                );
                 0
             }
         };
         match warden::Reason::from_name(c.reason.get_ref()) {
             Some(r) if status != 0 && r.status() != status => diags.push(
-                Diagnostic::error(Some(c.reason.span()), format!("reason `{}` comes with status {}, not {}", r.as_str(), r.status(), status))
-                    .with_help("make `expect` and `reason` agree"),
+                Diagnostic::error(
+                    Some(c.reason.span()),
+                    format!("reason `{}` comes with status {}, not {}", r.as_str(), r.status(), status),
+                )
+                .with_help("make `expect` and `reason` agree"),
             ),
             Some(_) => {}
             None => {
                 let all: Vec<&str> = warden::Reason::all().map(|r| r.as_str()).collect();
-                diags.push(Diagnostic::error(Some(c.reason.span()), format!("unknown reason `{}`", c.reason.get_ref().escape_debug())).with_help(format!("one of: {}", all.join(", "))));
+                diags.push(
+                    Diagnostic::error(
+                        Some(c.reason.span()),
+                        format!("unknown reason `{}`", c.reason.get_ref().escape_debug()),
+                    )
+                    .with_help(format!("one of: {}", all.join(", "))),
+                );
             }
         }
         cases.push(Case {
             name,
-            request: RequestSpec { method: c.method.get_ref().clone(), path: c.path.get_ref().clone(), ip, headers, now },
+            request: RequestSpec {
+                method: c.method.get_ref().clone(),
+                path: c.path.get_ref().clone(),
+                ip,
+                headers,
+                now,
+            },
             expect: Expectation {
                 status,
                 reason: c.reason.get_ref().clone(),
@@ -203,7 +233,7 @@ pub fn parse(text: &str) -> Result<CaseFile, Vec<Diagnostic>> {
     if diags.is_empty() { Ok(CaseFile { keys: src.keys.map(|k| k.into_inner()), cases }) } else { Err(diags) }
 }
 
-fn show<T: std::fmt::Debug>(v: &Option<T>) -> String {
+fn show<T: core::fmt::Debug>(v: &Option<T>) -> String {
     match v {
         Some(x) => format!("{x:?}"),
         None => "none".into(),
@@ -217,35 +247,35 @@ pub fn mismatches(expect: &Expectation, actual: &Outcome) -> Vec<String> {
     if expect.status != actual.status || expect.reason != actual.reason {
         out.push(format!("expected {} {}, got {} {}", expect.status, expect.reason, actual.status, actual.reason));
     }
-    if let Some(rule) = &expect.rule {
-        if *rule != actual.rule {
-            out.push(format!("rule: expected {}, got {}", show(rule), show(&actual.rule)));
-        }
+    if let Some(rule) = &expect.rule
+        && *rule != actual.rule
+    {
+        out.push(format!("rule: expected {}, got {}", show(rule), show(&actual.rule)));
     }
-    if let Some(subject) = &expect.subject {
-        if *subject != actual.subject {
-            out.push(format!("subject: expected {}, got {}", show(subject), show(&actual.subject)));
-        }
+    if let Some(subject) = &expect.subject
+        && *subject != actual.subject
+    {
+        out.push(format!("subject: expected {}, got {}", show(subject), show(&actual.subject)));
     }
-    if let Some(roles) = &expect.roles {
-        if *roles != actual.roles {
-            out.push(format!("roles: expected {roles:?}, got {:?}", actual.roles));
-        }
+    if let Some(roles) = &expect.roles
+        && *roles != actual.roles
+    {
+        out.push(format!("roles: expected {roles:?}, got {:?}", actual.roles));
     }
-    if let Some(ch) = &expect.challenges {
-        if *ch != actual.challenges {
-            out.push(format!("challenges: expected {ch:?}, got {:?}", actual.challenges));
-        }
+    if let Some(ch) = &expect.challenges
+        && *ch != actual.challenges
+    {
+        out.push(format!("challenges: expected {ch:?}, got {:?}", actual.challenges));
     }
     for needle in &expect.challenge_contains {
         if !actual.challenges.iter().any(|c| c.contains(needle.as_str())) {
             out.push(format!("no challenge contains {needle:?}; got {:?}", actual.challenges));
         }
     }
-    if let Some(r) = expect.refresh_advised {
-        if r != actual.refresh_advised {
-            out.push(format!("refresh_advised: expected {r}, got {}", actual.refresh_advised));
-        }
+    if let Some(r) = expect.refresh_advised
+        && r != actual.refresh_advised
+    {
+        out.push(format!("refresh_advised: expected {r}, got {}", actual.refresh_advised));
     }
     if let Some(origin) = &expect.cors_origin {
         let got = actual.cors.as_ref().map(|c| c.allow_origin.clone());

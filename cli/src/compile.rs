@@ -6,8 +6,8 @@
 //! positioned diagnostic that names the fix, everything the core's loader would refuse, so a
 //! policy that compiles always loads.
 
-use std::net::IpAddr;
-use std::ops::Range;
+use core::net::IpAddr;
+use core::ops::Range;
 
 use ipnet::IpNet;
 use serde_spanned::Spanned;
@@ -79,8 +79,8 @@ struct OwnedCredential {
     kind: OwnedKind,
 }
 
-impl std::fmt::Debug for OwnedCredential {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for OwnedCredential {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         // Digests and hashes are secret inputs (SPEC §7): never in debug output.
         f.debug_struct("OwnedCredential").field("id", &self.id).field("roles", &self.roles).finish_non_exhaustive()
     }
@@ -133,7 +133,10 @@ pub fn compile(text: &str) -> Output {
     if let Some(p) = &compiled {
         // Belt and braces: the loader must accept whatever the compiler accepts.
         if let Err(e) = p.self_check() {
-            c.diags.push(Diagnostic::error(None, format!("internal compiler error: the core refuses the compiled policy: {e}")).with_help("please report this with the policy that caused it"));
+            c.diags.push(
+                Diagnostic::error(None, format!("internal compiler error: the core refuses the compiled policy: {e}"))
+                    .with_help("please report this with the policy that caused it"),
+            );
             return Output { compiled: None, diagnostics: c.diags };
         }
     }
@@ -171,7 +174,11 @@ struct Compiler {
     roles: Table<String>,
     ranges: Table<IpRange>,
     origins: Table<String>,
+    rule_names: Vec<String>,
 }
+
+/// (what, constant, count, limit, position of the first entry over the limit).
+type CapacityRow<'a> = (&'a str, &'a str, usize, usize, Option<Range<usize>>);
 
 /// A value with where it came from.
 type At<T> = (T, Range<usize>);
@@ -223,13 +230,21 @@ impl Compiler {
 
     fn policy(&mut self, src: &PolicySource) -> Option<Compiled> {
         if *src.version.get_ref() != 1 {
-            self.error(src.version.span(), format!("policy language version {} is not supported", src.version.get_ref()), "write `version = 1` (the only version this warden knows)");
+            self.error(
+                src.version.span(),
+                format!("policy language version {} is not supported", src.version.get_ref()),
+                "write `version = 1` (the only version this warden knows)",
+            );
         }
         let name = self.name(&src.name, "the policy name");
         let realm = match &src.realm {
             Some(r) => {
                 if !quotable(r.get_ref()) {
-                    self.error(r.span(), "the realm must be 1 to 255 printable ASCII characters without `\"` or `\\`", "use a plain name such as \"edge-api\" (it is quoted in every WWW-Authenticate challenge)");
+                    self.error(
+                        r.span(),
+                        "the realm must be 1 to 255 printable ASCII characters without `\"` or `\\`",
+                        "use a plain name such as \"edge-api\" (it is quoted in every WWW-Authenticate challenge)",
+                    );
                 }
                 r.get_ref().clone()
             }
@@ -259,7 +274,13 @@ impl Compiler {
             facts.push(fact);
         }
         if src.rule.is_empty() {
-            self.diags.push(Diagnostic::warning(Some(src.name.span()), "the policy has no rules: every request gets 403 no_matching_rule").with_help("add [[rule]] tables"));
+            self.diags.push(
+                Diagnostic::warning(
+                    Some(src.name.span()),
+                    "the policy has no rules: every request gets 403 no_matching_rule",
+                )
+                .with_help("add [[rule]] tables"),
+            );
         }
 
         self.capacities(src);
@@ -275,12 +296,12 @@ impl Compiler {
             cors_headers,
             cors_max_age_s,
             cors_credentials,
-            methods: std::mem::take(&mut self.methods.items),
-            roles: std::mem::take(&mut self.roles.items),
+            methods: core::mem::take(&mut self.methods.items),
+            roles: core::mem::take(&mut self.roles.items),
             keys,
             credentials,
-            ranges: std::mem::take(&mut self.ranges.items),
-            origins: std::mem::take(&mut self.origins.items),
+            ranges: core::mem::take(&mut self.ranges.items),
+            origins: core::mem::take(&mut self.origins.items),
             rules,
         })
     }
@@ -295,18 +316,32 @@ impl Compiler {
             Some(h) => {
                 let lower = h.get_ref().to_ascii_lowercase();
                 if !is_token(&lower) {
-                    self.error(h.span(), "`api_key_header` is not a valid HTTP header name", "use letters, digits and `-`, e.g. \"x-api-key\"");
+                    self.error(
+                        h.span(),
+                        "`api_key_header` is not a valid HTTP header name",
+                        "use letters, digits and `-`, e.g. \"x-api-key\"",
+                    );
                 } else if RESERVED_HEADERS.contains(&lower.as_str()) {
-                    self.error(h.span(), format!("`api_key_header` may not be `{lower}`: the engine reads that header for something else"), "use a header of its own, e.g. \"x-api-key\"");
+                    self.error(
+                        h.span(),
+                        format!(
+                            "`api_key_header` may not be `{lower}`: the engine reads that header for something else"
+                        ),
+                        "use a header of its own, e.g. \"x-api-key\"",
+                    );
                 }
                 lower
             }
             None => DEFAULT_API_KEY_HEADER.into(),
         };
-        if let Some(m) = &s.on_no_match {
-            if m.get_ref() != "forbid" {
-                self.error(m.span(), format!("`on_no_match = \"{}\"` is not supported", m.get_ref()), "write `on_no_match = \"forbid\"` (unmatched requests get 403), or leave it out");
-            }
+        if let Some(m) = &s.on_no_match
+            && m.get_ref() != "forbid"
+        {
+            self.error(
+                m.span(),
+                format!("`on_no_match = \"{}\"` is not supported", m.get_ref()),
+                "write `on_no_match = \"forbid\"` (unmatched requests get 403), or leave it out",
+            );
         }
         (leeway, refresh, header)
     }
@@ -322,7 +357,11 @@ impl Compiler {
                 for h in list.get_ref() {
                     let lower = h.get_ref().to_ascii_lowercase();
                     if !is_token(&lower) {
-                        self.error(h.span(), "not a valid HTTP header name", "use letters, digits and `-`, e.g. \"content-type\"");
+                        self.error(
+                            h.span(),
+                            "not a valid HTTP header name",
+                            "use letters, digits and `-`, e.g. \"content-type\"",
+                        );
                     } else if seen.contains(&lower) {
                         self.error(h.span(), format!("header `{lower}` is listed twice"), "remove the second one");
                     } else {
@@ -341,9 +380,12 @@ impl Compiler {
         for k in &src.key {
             let k = k.get_ref();
             let id = self.name(&k.id, "a key id");
-            if let Some((_, first)) = ids.iter().find(|(x, _)| *x == id) {
-                let first = first.clone();
-                self.error(k.id.span(), format!("key id `{id}` is used twice"), format!("give every [[key]] its own id (the first one is at byte {})", first.start));
+            if ids.iter().any(|(x, _)| *x == id) {
+                self.error(
+                    k.id.span(),
+                    format!("key id `{id}` is used twice"),
+                    "give every [[key]] its own id (it is the JWT `kid`)",
+                );
             }
             ids.push((id.clone(), k.id.span()));
             let alg = match Alg::from_name(k.alg.get_ref().as_bytes()) {
@@ -351,11 +393,13 @@ impl Compiler {
                 None => {
                     let v = k.alg.get_ref();
                     let help = if v.eq_ignore_ascii_case("none") {
-                        "unsigned tokens are never accepted (RFC 8725); use \"HS256\", \"HS384\" or \"HS512\"".to_string()
+                        "unsigned tokens are never accepted (RFC 8725); use \"HS256\", \"HS384\" or \"HS512\""
+                            .to_string()
                     } else if Alg::from_name(v.to_ascii_uppercase().as_bytes()).is_some() {
                         format!("algorithm names are case-sensitive: write \"{}\"", v.to_ascii_uppercase())
                     } else {
-                        "use \"HS256\", \"HS384\" or \"HS512\" (HMAC; asymmetric algorithms are not supported)".to_string()
+                        "use \"HS256\", \"HS384\" or \"HS512\" (HMAC; asymmetric algorithms are not supported)"
+                            .to_string()
                     };
                     self.error(k.alg.span(), format!("unknown alg `{v}`"), help);
                     Alg::Hs256
@@ -364,7 +408,11 @@ impl Compiler {
             let mut opt = |v: &Option<Spanned<String>>, what: &str| -> Option<String> {
                 let v = v.as_ref()?;
                 if v.get_ref().is_empty() || v.get_ref().len() > MAX_NAME || v.get_ref().chars().any(char::is_control) {
-                    self.error(v.span(), format!("`{what}` must be 1 to {MAX_NAME} bytes without control characters"), format!("remove `{what}` to not check it, or give the exact value tokens carry"));
+                    self.error(
+                        v.span(),
+                        format!("`{what}` must be 1 to {MAX_NAME} bytes without control characters"),
+                        format!("remove `{what}` to not check it, or give the exact value tokens carry"),
+                    );
                 }
                 Some(v.get_ref().clone())
             };
@@ -373,7 +421,11 @@ impl Compiler {
             let roles_claim = match &k.roles_claim {
                 Some(c) => {
                     if !role_ok(c.get_ref()) {
-                        self.error(c.span(), "`roles_claim` must be a claim name of printable ASCII without spaces, `\"` or `\\`", "e.g. \"roles\" or \"groups\"");
+                        self.error(
+                            c.span(),
+                            "`roles_claim` must be a claim name of printable ASCII without spaces, `\"` or `\\`",
+                            "e.g. \"roles\" or \"groups\"",
+                        );
                     }
                     c.get_ref().clone()
                 }
@@ -390,7 +442,11 @@ impl Compiler {
         for r in list.map(|l| l.get_ref().as_slice()).unwrap_or(&[]) {
             let name = r.get_ref();
             if !role_ok(name) {
-                self.error(r.span(), format!("role `{}` is not a valid role name", name.escape_debug()), "role names are OAuth scope tokens (RFC 6749 §3.3): printable ASCII without spaces, `\"` or `\\`");
+                self.error(
+                    r.span(),
+                    format!("role `{}` is not a valid role name", name.escape_debug()),
+                    "role names are OAuth scope tokens (RFC 6749 §3.3): printable ASCII without spaces, `\"` or `\\`",
+                );
                 continue;
             }
             let i = self.roles.intern(name.clone(), r.span());
@@ -415,7 +471,11 @@ impl Compiler {
             let c = c.get_ref();
             let id = self.name(&c.id, "a credential id");
             if ids.contains(&id) {
-                self.error(c.id.span(), format!("credential id `{id}` is used twice"), "give every [[credential]] its own id (it is the subject of API-key requests)");
+                self.error(
+                    c.id.span(),
+                    format!("credential id `{id}` is used twice"),
+                    "give every [[credential]] its own id (it is the subject of API-key requests)",
+                );
             }
             ids.push(id.clone());
             let (roles, _) = self.role_list(c.roles.as_ref(), "roles");
@@ -423,24 +483,43 @@ impl Compiler {
                 (Some(d), None, None) => {
                     let digest = self.digest(d);
                     if digests.contains(&digest) && digest != [0; 32] {
-                        self.error(d.span(), format!("credential `{id}` has the same api_key_sha256 as an earlier credential"), "one API key must name one credential: generate a new key with `warden credential new`");
+                        self.error(
+                            d.span(),
+                            format!("credential `{id}` has the same api_key_sha256 as an earlier credential"),
+                            "one API key must name one credential: generate a new key with `warden credential new`",
+                        );
                     }
                     digests.push(digest);
                     Some(OwnedKind::ApiKey(digest))
                 }
                 (None, Some(u), Some(p)) => {
                     let user = u.get_ref();
-                    if user.is_empty() || user.len() > MAX_NAME || user.contains(':') || user.chars().any(char::is_control) {
-                        self.error(u.span(), "`basic_user` must be 1 to 255 bytes without `:` or control characters", "RFC 7617 splits user and password at the first `:`, so a user id cannot contain one");
+                    if user.is_empty()
+                        || user.len() > MAX_NAME
+                        || user.contains(':')
+                        || user.chars().any(char::is_control)
+                    {
+                        self.error(
+                            u.span(),
+                            "`basic_user` must be 1 to 255 bytes without `:` or control characters",
+                            "RFC 7617 splits user and password at the first `:`, so a user id cannot contain one",
+                        );
                     } else if users.contains(user) {
-                        self.error(u.span(), format!("Basic user `{user}` is defined twice"), "each Basic user needs exactly one [[credential]]");
+                        self.error(
+                            u.span(),
+                            format!("Basic user `{user}` is defined twice"),
+                            "each Basic user needs exactly one [[credential]]",
+                        );
                     }
                     users.push(user.clone());
                     match password::parse(p.get_ref()) {
                         Ok(hash) => {
                             match &salt_len {
                                 Some((len, first)) if *len != hash.salt.len() => {
-                                    let msg = format!("this salt is {} bytes but credential `{first}` uses {len}: every Basic credential of a policy must have the same salt length", hash.salt.len());
+                                    let msg = format!(
+                                        "this salt is {} bytes but credential `{first}` uses {len}: every Basic credential of a policy must have the same salt length",
+                                        hash.salt.len()
+                                    );
                                     self.error(p.span(), msg, "re-hash with `warden credential hash-password` (16-byte salts), so that an unknown user costs the same work as a known one");
                                 }
                                 Some(_) => {}
@@ -450,7 +529,9 @@ impl Compiler {
                         }
                         Err(e) => {
                             let help = match e {
-                                HashError::Plaintext => "never put a password in a policy: run `warden credential hash-password` and paste the `$pbkdf2-sha256$…` string it prints",
+                                HashError::Plaintext => {
+                                    "never put a password in a policy: run `warden credential hash-password` and paste the `$pbkdf2-sha256$…` string it prints"
+                                }
                                 _ => "run `warden credential hash-password` and paste its output unchanged",
                             };
                             self.error(p.span(), e.message(), help);
@@ -459,24 +540,46 @@ impl Compiler {
                     }
                 }
                 (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
-                    self.error(c.id.span(), format!("credential `{id}` has both an API key digest and a Basic user"), "split it into two [[credential]] tables, one per way of presenting it");
+                    self.error(
+                        c.id.span(),
+                        format!("credential `{id}` has both an API key digest and a Basic user"),
+                        "split it into two [[credential]] tables, one per way of presenting it",
+                    );
                     None
                 }
                 (None, Some(u), None) => {
-                    self.error(u.span(), format!("credential `{id}` has `basic_user` but no `basic_password`"), "add `basic_password = \"$pbkdf2-sha256$…\"` from `warden credential hash-password`");
+                    self.error(
+                        u.span(),
+                        format!("credential `{id}` has `basic_user` but no `basic_password`"),
+                        "add `basic_password = \"$pbkdf2-sha256$…\"` from `warden credential hash-password`",
+                    );
                     None
                 }
                 (None, None, Some(p)) => {
-                    self.error(p.span(), format!("credential `{id}` has `basic_password` but no `basic_user`"), "add `basic_user = \"…\"`");
+                    self.error(
+                        p.span(),
+                        format!("credential `{id}` has `basic_password` but no `basic_user`"),
+                        "add `basic_user = \"…\"`",
+                    );
                     None
                 }
                 (None, None, None) => {
-                    self.error(table_span, format!("credential `{id}` has neither `api_key_sha256` nor `basic_user` + `basic_password`"), "add `api_key_sha256` (from `warden credential new`) or a Basic user and password hash");
+                    self.error(
+                        table_span,
+                        format!("credential `{id}` has neither `api_key_sha256` nor `basic_user` + `basic_password`"),
+                        "add `api_key_sha256` (from `warden credential new`) or a Basic user and password hash",
+                    );
                     None
                 }
             };
             if let Some(kind) = kind {
-                facts.push(CredentialFacts { roles, scheme: match kind { OwnedKind::ApiKey(_) => Scheme::ApiKey, OwnedKind::Basic { .. } => Scheme::Basic } });
+                facts.push(CredentialFacts {
+                    roles,
+                    scheme: match kind {
+                        OwnedKind::ApiKey(_) => Scheme::ApiKey,
+                        OwnedKind::Basic { .. } => Scheme::Basic,
+                    },
+                });
                 out.push(OwnedCredential { id, roles, kind });
             }
         }
@@ -485,12 +588,12 @@ impl Compiler {
 
     fn digest(&mut self, d: &Spanned<String>) -> [u8; 32] {
         let v = d.get_ref();
-        if v.len() == 64 {
-            if let Some(bytes) = crate::encoding::from_hex(v) {
-                let mut out = [0u8; 32];
-                out.copy_from_slice(&bytes);
-                return out;
-            }
+        if v.len() == 64
+            && let Some(bytes) = crate::encoding::from_hex(v)
+        {
+            let mut out = [0u8; 32];
+            out.copy_from_slice(&bytes);
+            return out;
         }
         let help = if v.starts_with("wk_") {
             "this looks like the API key itself: put only its SHA-256 here (`warden credential new` prints both)"
@@ -508,10 +611,18 @@ impl Compiler {
             if let Some(r) = self.cidr(item) {
                 if allow && r.prefix == if r.v4 { 96 } else { 0 } {
                     let all = if r.v4 { "IPv4" } else { "IPv6" };
-                    self.warn(item.span(), format!("`{}` in an allow list allows every {all} address", item.get_ref()), "leave `ip_allow` out (no list = any address) or list the networks you mean");
+                    self.warn(
+                        item.span(),
+                        format!("`{}` in an allow list allows every {all} address", item.get_ref()),
+                        "leave `ip_allow` out (no list = any address) or list the networks you mean",
+                    );
                 }
                 if out.iter().any(|(x, _)| *x == r) {
-                    self.error(item.span(), format!("range `{}` is listed twice", item.get_ref()), "remove the second one");
+                    self.error(
+                        item.span(),
+                        format!("range `{}` is listed twice", item.get_ref()),
+                        "remove the second one",
+                    );
                 }
                 out.push((r, item.span()));
             }
@@ -526,7 +637,11 @@ impl Compiler {
             Err(_) => match text.parse::<IpAddr>() {
                 Ok(a) => IpNet::from(a),
                 Err(_) => {
-                    self.error(item.span(), format!("`{}` is not an IP range", text.escape_debug()), "write an address with a prefix length, e.g. \"10.0.0.0/8\" or \"2001:db8::/32\"");
+                    self.error(
+                        item.span(),
+                        format!("`{}` is not an IP range", text.escape_debug()),
+                        "write an address with a prefix length, e.g. \"10.0.0.0/8\" or \"2001:db8::/32\"",
+                    );
                     return None;
                 }
             },
@@ -536,7 +651,11 @@ impl Compiler {
             IpNet::V6(n) => {
                 let mapped = n.addr().to_ipv4_mapped().is_some();
                 if mapped && n.prefix_len() < 96 {
-                    self.error(item.span(), format!("`{text}` is an IPv4-mapped range with a prefix shorter than 96"), "write the IPv4 range instead (e.g. \"10.0.0.0/8\"); mapped addresses are treated as IPv4");
+                    self.error(
+                        item.span(),
+                        format!("`{text}` is an IPv4-mapped range with a prefix shorter than 96"),
+                        "write the IPv4 range instead (e.g. \"10.0.0.0/8\"); mapped addresses are treated as IPv4",
+                    );
                     return None;
                 }
                 (n.network().octets(), n.prefix_len(), mapped)
@@ -562,7 +681,11 @@ impl Compiler {
         for item in list.map(|l| l.get_ref().as_slice()).unwrap_or(&[]) {
             let Some(norm) = self.origin(item, credentials) else { continue };
             if out.iter().any(|(x, _)| *x == norm) {
-                self.error(item.span(), format!("origin `{norm}` is listed twice"), "remove the second one (origins compare case-insensitively, without the default port)");
+                self.error(
+                    item.span(),
+                    format!("origin `{norm}` is listed twice"),
+                    "remove the second one (origins compare case-insensitively, without the default port)",
+                );
             }
             out.push((norm, item.span()));
         }
@@ -582,7 +705,11 @@ impl Compiler {
             Ok(p) => {
                 match p {
                     warden::policy::OriginPattern::Any => {
-                        let extra = if credentials { " and, with `allow_credentials = true`, read its users' data" } else { "" };
+                        let extra = if credentials {
+                            " and, with `allow_credentials = true`, read its users' data"
+                        } else {
+                            ""
+                        };
                         self.warn(item.span(), format!("origin `*` lets every web site call this API from a browser{extra}"), "list the origins that may call it, e.g. \"https://app.example.com\" or \"https://*.example.com\"");
                     }
                     warden::policy::OriginPattern::Null => {
@@ -598,7 +725,11 @@ impl Compiler {
                 } else {
                     "write `scheme://host[:port]`, `scheme://*.domain`, `*` or `null`, e.g. \"https://console.example.com\"".into()
                 };
-                self.error(item.span(), format!("`{}` is not an origin: {}", item.get_ref().escape_debug(), e.message()), help);
+                self.error(
+                    item.span(),
+                    format!("`{}` is not an origin: {}", item.get_ref().escape_debug(), e.message()),
+                    help,
+                );
                 None
             }
         }
@@ -607,12 +738,20 @@ impl Compiler {
     fn methods(&mut self, list: &StrList) -> (MethodSet, bool) {
         let items = list.get_ref();
         if items.is_empty() {
-            self.error(list.span(), "a rule needs at least one method", "list methods such as [\"GET\", \"POST\"], or [\"*\"] for every method");
+            self.error(
+                list.span(),
+                "a rule needs at least one method",
+                "list methods such as [\"GET\", \"POST\"], or [\"*\"] for every method",
+            );
             return (MethodSet::EMPTY, false);
         }
         if items.iter().any(|m| m.get_ref() == "*") {
             if items.len() > 1 {
-                self.error(list.span(), "`*` cannot be combined with other methods", "write either [\"*\"] (every method) or the list of methods");
+                self.error(
+                    list.span(),
+                    "`*` cannot be combined with other methods",
+                    "write either [\"*\"] (every method) or the list of methods",
+                );
             }
             return (MethodSet::EMPTY, true);
         }
@@ -620,12 +759,20 @@ impl Compiler {
         for m in items {
             let v = m.get_ref();
             if !is_token(v) {
-                self.error(m.span(), format!("`{}` is not an HTTP method token", v.escape_debug()), "methods are tokens such as \"GET\" or \"POST\" (case-sensitive)");
+                self.error(
+                    m.span(),
+                    format!("`{}` is not an HTTP method token", v.escape_debug()),
+                    "methods are tokens such as \"GET\" or \"POST\" (case-sensitive)",
+                );
                 continue;
             }
             let upper = v.to_ascii_uppercase();
             if *v != upper && STANDARD_METHODS.contains(&upper.as_str()) {
-                self.warn(m.span(), format!("method `{v}` is not `{upper}`: methods are case-sensitive and clients send `{upper}`"), format!("write \"{upper}\""));
+                self.warn(
+                    m.span(),
+                    format!("method `{v}` is not `{upper}`: methods are case-sensitive and clients send `{upper}`"),
+                    format!("write \"{upper}\""),
+                );
             }
             let i = self.methods.intern(v.clone(), m.span());
             if set.contains(i) {
@@ -655,7 +802,11 @@ impl Compiler {
                 }
             };
             if out.iter().any(|(s, _)| *s == scheme) {
-                self.error(a.span(), format!("auth scheme `{}` is listed twice", scheme.name()), "remove the second one");
+                self.error(
+                    a.span(),
+                    format!("auth scheme `{}` is listed twice", scheme.name()),
+                    "remove the second one",
+                );
                 continue;
             }
             out.push((scheme, a.span()));
@@ -673,16 +824,32 @@ impl Compiler {
     ) -> (OwnedRule, RuleFacts) {
         let r = r.get_ref();
         let name = self.name(&r.name, "a rule name");
+        if self.rule_names.contains(&name) {
+            self.error(
+                r.name.span(),
+                format!("rule name `{name}` is used twice"),
+                "give every [[rule]] its own name (decisions report it)",
+            );
+        }
+        self.rule_names.push(name.clone());
         let (methods, any_method) = self.methods(&r.methods);
         let mut buf = vec![0u8; r.path.get_ref().len().saturating_add(8).max(warden::capacity::MAX_PATH + 4)];
         let path = match normalize_pattern(r.path.get_ref(), &mut buf) {
             Ok(n) => String::from_utf8_lossy(buf.get(..n).unwrap_or(&[])).into_owned(),
             Err(e) => {
                 let help = match e {
-                    warden::path::PatternError::NoLeadingSlash => format!("write \"/{}\"", r.path.get_ref().trim_start_matches('/')),
-                    warden::path::PatternError::EmptySegment => "remove the empty segment; write `/prefix/**` to match a path and everything below it".into(),
-                    warden::path::PatternError::MisplacedDoubleStar => "use `*` for one segment in the middle, `/**` only at the end".into(),
-                    warden::path::PatternError::PartialWildcard => "use `*` as a whole segment (`/files/*`); patterns have no partial wildcards".into(),
+                    warden::path::PatternError::NoLeadingSlash => {
+                        format!("write \"/{}\"", r.path.get_ref().trim_start_matches('/'))
+                    }
+                    warden::path::PatternError::EmptySegment => {
+                        "remove the empty segment; write `/prefix/**` to match a path and everything below it".into()
+                    }
+                    warden::path::PatternError::MisplacedDoubleStar => {
+                        "use `*` for one segment in the middle, `/**` only at the end".into()
+                    }
+                    warden::path::PatternError::PartialWildcard => {
+                        "use `*` as a whole segment (`/files/*`); patterns have no partial wildcards".into()
+                    }
                     _ => "write an exact path, `*` for one segment, and `/**` at the end for the rest".into(),
                 };
                 self.error(r.path.span(), format!("invalid path pattern: {}", e.message()), help);
@@ -699,15 +866,23 @@ impl Compiler {
                 self.error(l.span(), format!("rule `{name}` is public (`auth = []`) but requires roles"), "a public rule has no subject to hold roles: add the accepted schemes to `auth`, or remove the roles");
             }
         }
-        if let Some(m) = r.require_mfa.as_ref().filter(|m| *m.get_ref()) {
-            if !bearer {
-                self.error(m.span(), format!("`require_mfa` on rule `{name}`, which accepts no bearer tokens"), "only tokens carry `amr`: add \"bearer\" to `auth`, or remove `require_mfa`");
-            }
+        if let Some(m) = r.require_mfa.as_ref().filter(|m| *m.get_ref())
+            && !bearer
+        {
+            self.error(
+                m.span(),
+                format!("`require_mfa` on rule `{name}`, which accepts no bearer tokens"),
+                "only tokens carry `amr`: add \"bearer\" to `auth`, or remove `require_mfa`",
+            );
         }
-        if let Some(m) = &r.max_auth_age_s {
-            if !bearer {
-                self.error(m.span(), format!("`max_auth_age_s` on rule `{name}`, which accepts no bearer tokens"), "only tokens carry `iat`: add \"bearer\" to `auth`, or remove `max_auth_age_s`");
-            }
+        if let Some(m) = &r.max_auth_age_s
+            && !bearer
+        {
+            self.error(
+                m.span(),
+                format!("`max_auth_age_s` on rule `{name}`, which accepts no bearer tokens"),
+                "only tokens carry `iat`: add \"bearer\" to `auth`, or remove `max_auth_age_s`",
+            );
         }
 
         let own_deny = self.ranges(r.ip_deny.as_ref(), false);
@@ -759,17 +934,46 @@ impl Compiler {
 
     fn capacities(&mut self, src: &PolicySource) {
         let over = |len: usize, max: usize| len > max;
-        let report = |this: &mut Self, what: &str, constant: &str, len: usize, max: usize, span: Option<Range<usize>>| {
+        let report = |this: &mut Self,
+                      what: &str,
+                      constant: &str,
+                      len: usize,
+                      max: usize,
+                      span: Option<Range<usize>>| {
             this.diags.push(
                 Diagnostic::error(span, format!("too many {what}: {len}, but {constant} is {max}"))
                     .with_help(format!("reduce the {what} to at most {max}, or build the core with a larger `WARDEN_{constant}` (docs/policy.md, Capacities)")),
             );
         };
-        let tables: [(&str, &str, usize, usize, Option<Range<usize>>); 4] = [
-            ("distinct methods", "MAX_METHODS", self.methods.items.len(), MAX_METHODS, self.methods.spans.get(MAX_METHODS).cloned()),
-            ("distinct roles", "MAX_ROLES", self.roles.items.len(), MAX_ROLES, self.roles.spans.get(MAX_ROLES).cloned()),
-            ("distinct IP ranges", "MAX_RANGES", self.ranges.items.len(), MAX_RANGES, self.ranges.spans.get(MAX_RANGES).cloned()),
-            ("distinct origins", "MAX_ORIGINS", self.origins.items.len(), MAX_ORIGINS, self.origins.spans.get(MAX_ORIGINS).cloned()),
+        let tables: [CapacityRow<'_>; 4] = [
+            (
+                "distinct methods",
+                "MAX_METHODS",
+                self.methods.items.len(),
+                MAX_METHODS,
+                self.methods.spans.get(MAX_METHODS).cloned(),
+            ),
+            (
+                "distinct roles",
+                "MAX_ROLES",
+                self.roles.items.len(),
+                MAX_ROLES,
+                self.roles.spans.get(MAX_ROLES).cloned(),
+            ),
+            (
+                "distinct IP ranges",
+                "MAX_RANGES",
+                self.ranges.items.len(),
+                MAX_RANGES,
+                self.ranges.spans.get(MAX_RANGES).cloned(),
+            ),
+            (
+                "distinct origins",
+                "MAX_ORIGINS",
+                self.origins.items.len(),
+                MAX_ORIGINS,
+                self.origins.spans.get(MAX_ORIGINS).cloned(),
+            ),
         ];
         for (what, constant, len, max, span) in tables {
             if over(len, max) {
@@ -780,7 +984,14 @@ impl Compiler {
             report(self, "keys", "MAX_KEYS", src.key.len(), MAX_KEYS, src.key.get(MAX_KEYS).map(Spanned::span));
         }
         if over(src.credential.len(), MAX_CREDENTIALS) {
-            report(self, "credentials", "MAX_CREDENTIALS", src.credential.len(), MAX_CREDENTIALS, src.credential.get(MAX_CREDENTIALS).map(Spanned::span));
+            report(
+                self,
+                "credentials",
+                "MAX_CREDENTIALS",
+                src.credential.len(),
+                MAX_CREDENTIALS,
+                src.credential.get(MAX_CREDENTIALS).map(Spanned::span),
+            );
         }
         if over(src.rule.len(), MAX_RULES) {
             report(self, "rules", "MAX_RULES", src.rule.len(), MAX_RULES, src.rule.get(MAX_RULES).map(Spanned::span));
@@ -794,7 +1005,10 @@ impl Compiled {
     /// # Errors
     /// Only if a table is over its capacity, which [`compile`] refuses first.
     pub fn body(&self) -> Result<PolicyBody<'_>, String> {
-        fn fill<T, const N: usize>(items: impl IntoIterator<Item = T>, what: &str) -> Result<heapless::Vec<T, N>, String> {
+        fn fill<T, const N: usize>(
+            items: impl IntoIterator<Item = T>,
+            what: &str,
+        ) -> Result<heapless::Vec<T, N>, String> {
             let mut v = heapless::Vec::new();
             for item in items {
                 v.push(item).map_err(|_| format!("too many {what} (capacity {N})"))?;
@@ -815,7 +1029,11 @@ impl Compiled {
                 api_key_header: &self.api_key_header,
                 on_no_match: OnNoMatch::Forbid,
             },
-            cors: CorsSettings { allow_headers: &self.cors_headers, max_age_s: self.cors_max_age_s, allow_credentials: self.cors_credentials },
+            cors: CorsSettings {
+                allow_headers: &self.cors_headers,
+                max_age_s: self.cors_max_age_s,
+                allow_credentials: self.cors_credentials,
+            },
             methods: fill(self.methods.iter().map(String::as_str), "methods")?,
             roles: fill(self.roles.iter().map(String::as_str), "roles")?,
             keys: fill(
@@ -901,7 +1119,8 @@ impl Compiled {
     fn self_check(&self) -> Result<(), String> {
         let blob = self.encode(None)?;
         let secret = [0x5au8; 64];
-        let keyring: Vec<KeyMaterial<'_>> = self.keys.iter().map(|k| KeyMaterial { id: &k.id, secret: &secret }).collect();
+        let keyring: Vec<KeyMaterial<'_>> =
+            self.keys.iter().map(|k| KeyMaterial { id: &k.id, secret: &secret }).collect();
         warden::Engine::load(&blob, &keyring).map(|_| ()).map_err(|e| e.to_string())
     }
 }
@@ -924,7 +1143,9 @@ mod tests {
     }
 
     fn rule(extra: &str) -> String {
-        format!("{BASE}[[key]]\nid = \"k\"\nalg = \"HS256\"\n[[rule]]\nname = \"r\"\nmethods = [\"GET\"]\npath = \"/a/**\"\nauth = [\"bearer\"]\n{extra}\n")
+        format!(
+            "{BASE}[[key]]\nid = \"k\"\nalg = \"HS256\"\n[[rule]]\nname = \"r\"\nmethods = [\"GET\"]\npath = \"/a/**\"\nauth = [\"bearer\"]\n{extra}\n"
+        )
     }
 
     #[test]
@@ -996,14 +1217,25 @@ mod tests {
         let (m, _) = one_error(&rule("ip_deny = [\"::ffff:0:0/80\"]"));
         assert!(m.contains("shorter than 96"), "{m}");
         let out = compile(&rule("ip_deny = [\"::ffff:10.0.0.0/104\", \"10.0.0.0/8\"]"));
-        assert!(errors(&rule("ip_deny = [\"::ffff:10.0.0.0/104\", \"10.0.0.0/8\"]")).iter().any(|d| d.message.contains("twice")), "{:#?}", out.diagnostics);
+        assert!(
+            errors(&rule("ip_deny = [\"::ffff:10.0.0.0/104\", \"10.0.0.0/8\"]"))
+                .iter()
+                .any(|d| d.message.contains("twice")),
+            "{:#?}",
+            out.diagnostics
+        );
         let p = compile(&rule("ip_deny = [\"::ffff:10.0.0.0/104\"]")).compiled.unwrap();
-        assert_eq!(p.ranges[0], IpRange { addr: "::ffff:10.0.0.0".parse::<std::net::Ipv6Addr>().unwrap().octets(), prefix: 104, v4: true });
+        assert_eq!(
+            p.ranges[0],
+            IpRange { addr: "::ffff:10.0.0.0".parse::<core::net::Ipv6Addr>().unwrap().octets(), prefix: 104, v4: true }
+        );
     }
 
     #[test]
     fn token_only_checks_need_bearer() {
-        let text = format!("{BASE}[[rule]]\nname = \"r\"\nmethods = [\"GET\"]\npath = \"/\"\nauth = [\"api_key\"]\nrequire_mfa = true\nmax_auth_age_s = 60\n");
+        let text = format!(
+            "{BASE}[[rule]]\nname = \"r\"\nmethods = [\"GET\"]\npath = \"/\"\nauth = [\"api_key\"]\nrequire_mfa = true\nmax_auth_age_s = 60\n"
+        );
         let e = errors(&text);
         assert_eq!(e.len(), 2, "{e:#?}");
         assert!(e[0].message.contains("require_mfa"));
@@ -1023,7 +1255,9 @@ mod tests {
     fn salt_lengths_must_agree() {
         let a = password::format(b"x", &[1u8; 16], 1);
         let b = password::format(b"x", &[1u8; 8], 1);
-        let text = format!("{BASE}[[credential]]\nid = \"a\"\nbasic_user = \"a\"\nbasic_password = \"{a}\"\n[[credential]]\nid = \"b\"\nbasic_user = \"b\"\nbasic_password = \"{b}\"\n");
+        let text = format!(
+            "{BASE}[[credential]]\nid = \"a\"\nbasic_user = \"a\"\nbasic_password = \"{a}\"\n[[credential]]\nid = \"b\"\nbasic_user = \"b\"\nbasic_password = \"{b}\"\n"
+        );
         let (m, _) = one_error(&text);
         assert!(m.contains("same salt length"), "{m}");
     }

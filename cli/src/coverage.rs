@@ -35,10 +35,7 @@ impl<'a> Pattern<'a> {
         let body = if body.is_empty() && tail {
             Vec::new()
         } else {
-            body.split('/')
-                .skip(1)
-                .map(|s| if s == "*" { Segment::Star } else { Segment::Literal(s) })
-                .collect()
+            body.split('/').skip(1).map(|s| if s == "*" { Segment::Star } else { Segment::Literal(s) }).collect()
         };
         Self { body, tail }
     }
@@ -66,9 +63,8 @@ fn segments_meet(a: &Segment<'_>, b: &Segment<'_>) -> bool {
 /// Whether `earlier` matches every path that `later` matches.
 #[must_use]
 pub fn covers(earlier: &Pattern<'_>, later: &Pattern<'_>) -> bool {
-    let prefix_covered = |n: usize| {
-        earlier.body.iter().zip(later.body.iter()).take(n).all(|(a, b)| segment_covers(a, b))
-    };
+    let prefix_covered =
+        |n: usize| earlier.body.iter().zip(later.body.iter()).take(n).all(|(a, b)| segment_covers(a, b));
     if earlier.tail {
         // The later pattern's paths all have at least its body's segments; the earlier one
         // needs its own body matched and swallows the rest.

@@ -5,11 +5,13 @@
 //! source is shown only for files that hold no secrets, and never for a line that assigns a
 //! secret-bearing field (a password hash, a digest, a key) even in a policy.
 
+use core::ops::Range;
 use std::fmt;
 use std::io::IsTerminal;
-use std::ops::Range;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceSpan, SpanContents};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceSpan, SpanContents,
+};
 use serde::Serialize;
 
 /// How bad a diagnostic is.
@@ -174,7 +176,8 @@ impl SourceFile {
         let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1).with_width(120).with_links(false);
         // Only the first line of the span is ever shown (see `OneLine`).
         let start = floor_char_boundary(&self.text, span.start.min(self.text.len()));
-        let line_end = self.text.get(start..).and_then(|r| r.find('\n')).map_or(self.text.len(), |i| start.saturating_add(i));
+        let line_end =
+            self.text.get(start..).and_then(|r| r.find('\n')).map_or(self.text.len(), |i| start.saturating_add(i));
         let end = floor_char_boundary(&self.text, span.end.clamp(start, line_end));
         let report = MietteReport {
             message: d.message.clone(),
@@ -284,7 +287,12 @@ struct OneLine {
 }
 
 impl miette::SourceCode for OneLine {
-    fn read_span<'a>(&'a self, span: &SourceSpan, before: usize, after: usize) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         let start = span.offset().min(self.text.len());
         let end = start.saturating_add(span.len()).min(self.text.len());
         let line_start = self.text.get(..start).and_then(|s| s.rfind('\n')).map_or(0, |i| i.saturating_add(1));
@@ -296,7 +304,8 @@ impl miette::SourceCode for OneLine {
             return Ok(Box::new(MietteSpanContents::new_named(self.name.clone(), data, *span, line, column, 1)));
         }
         // Context requested: the span's own line(s) only, never the neighbours.
-        let line_end = self.text.get(end..).and_then(|s| s.find('\n')).map_or(self.text.len(), |i| end.saturating_add(i));
+        let line_end =
+            self.text.get(end..).and_then(|s| s.find('\n')).map_or(self.text.len(), |i| end.saturating_add(i));
         let data = self.text.as_bytes().get(line_start..line_end).ok_or(MietteError::OutOfBounds)?;
         let lines = data.iter().filter(|&&c| c == b'\n').count().saturating_add(1);
         Ok(Box::new(MietteSpanContents::new_named(
@@ -316,7 +325,7 @@ impl fmt::Display for MietteReport {
     }
 }
 
-impl std::error::Error for MietteReport {}
+impl core::error::Error for MietteReport {}
 
 impl miette::Diagnostic for MietteReport {
     fn severity(&self) -> Option<miette::Severity> {
@@ -332,7 +341,7 @@ impl miette::Diagnostic for MietteReport {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(std::iter::once(self.label.clone())))
+        Some(Box::new(core::iter::once(self.label.clone())))
     }
 }
 

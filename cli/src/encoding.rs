@@ -3,8 +3,8 @@
 
 use base64::Engine as _;
 use base64::alphabet;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 
 const INDIFFERENT: GeneralPurposeConfig =
     GeneralPurposeConfig::new().with_encode_padding(false).with_decode_padding_mode(DecodePaddingMode::Indifferent);
@@ -20,13 +20,13 @@ pub fn hex(bytes: &[u8]) -> String {
 /// Decodes hex (either case); `None` for odd length or a non-hex character.
 #[must_use]
 pub fn from_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     text.as_bytes()
         .chunks_exact(2)
         .map(|pair| {
-            let s = std::str::from_utf8(pair).ok()?;
+            let s = core::str::from_utf8(pair).ok()?;
             u8::from_str_radix(s, 16).ok().filter(|_| pair.iter().all(u8::is_ascii_hexdigit))
         })
         .collect()
@@ -68,15 +68,11 @@ pub fn b64url_nopad(bytes: &[u8]) -> String {
 /// # Errors
 /// A message that never contains the key.
 pub fn read_key_text(text: &str, min: usize) -> Result<Vec<u8>, String> {
-    let body: String = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .collect::<Vec<_>>()
-        .concat();
-    let bytes = from_hex(&body).or_else(|| from_b64_any(&body)).ok_or_else(|| {
-        "the key file holds neither hex nor base64 text (comment lines start with `#`)".to_string()
-    })?;
+    let body: String =
+        text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect::<Vec<_>>().concat();
+    let bytes = from_hex(&body)
+        .or_else(|| from_b64_any(&body))
+        .ok_or_else(|| "the key file holds neither hex nor base64 text (comment lines start with `#`)".to_string())?;
     if bytes.len() < min {
         return Err(format!("the key is {} bytes; at least {min} are needed", bytes.len()));
     }
@@ -110,7 +106,8 @@ mod tests {
 
     #[test]
     fn key_text_is_hex_or_base64_with_comments() {
-        let k = read_key_text("# dev\n  0011223344556677889900112233445566778899001122334455667788990011\n", 32).unwrap();
+        let k =
+            read_key_text("# dev\n  0011223344556677889900112233445566778899001122334455667788990011\n", 32).unwrap();
         assert_eq!(k.len(), 32);
         assert!(read_key_text("00", 32).unwrap_err().contains("1 bytes"));
         assert!(read_key_text("!!", 1).is_err());

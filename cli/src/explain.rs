@@ -35,12 +35,15 @@ pub const ROWS: [&str; 18] = [
 #[must_use]
 pub fn explain(checks: &[Check], outcome: &Outcome) -> Vec<String> {
     let deciding = checks.iter().find(|c| c.outcome == CheckOutcome::Holds).map(|c| c.row);
-    let mut lines = vec!["explain (SPEC §4, every row as the engine computed it; the first that holds decides):".to_string()];
+    let mut lines =
+        vec!["explain (SPEC §4, every row as the engine computed it; the first that holds decides):".to_string()];
     for c in checks {
         let what = usize::from(c.row).checked_sub(1).and_then(|i| ROWS.get(i)).copied().unwrap_or_else(|| c.name());
         let after = deciding.is_some_and(|d| c.row > d);
         let state = match c.outcome {
-            CheckOutcome::Holds if Some(c.row) == deciding => format!("HOLDS -> decides {} {}", outcome.status, outcome.reason),
+            CheckOutcome::Holds if Some(c.row) == deciding => {
+                format!("HOLDS -> decides {} {}", outcome.status, outcome.reason)
+            }
             CheckOutcome::Holds => "holds (not deciding)".to_string(),
             CheckOutcome::Clear if after => "clear (not deciding)".to_string(),
             CheckOutcome::Clear => "clear".to_string(),
@@ -56,7 +59,17 @@ mod tests {
     use super::*;
 
     fn outcome(reason: &'static str, status: u16) -> Outcome {
-        Outcome { decision: "x", status, reason, rule: None, subject: None, roles: vec![], refresh_advised: false, challenges: vec![], cors: None }
+        Outcome {
+            decision: "x",
+            status,
+            reason,
+            rule: None,
+            subject: None,
+            roles: vec![],
+            refresh_advised: false,
+            challenges: vec![],
+            cors: None,
+        }
     }
 
     fn checks(holds: &[u8], na: &[u8]) -> Vec<Check> {

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_spanned::Spanned;
 use warden::{KeyMaterial, LoadError};
 
-use crate::diag::{Diagnostic, Report, SourceFile, Snippets};
+use crate::diag::{Diagnostic, Report, Snippets, SourceFile};
 use crate::encoding::{from_b64_any, from_hex};
 
 #[derive(Debug, Deserialize)]
@@ -32,8 +32,8 @@ struct KeySecretSource {
     secret_b64: Option<Spanned<String>>,
 }
 
-impl std::fmt::Debug for KeySecretSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for KeySecretSource {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("KeySecretSource").field("id", self.id.get_ref()).finish_non_exhaustive()
     }
 }
@@ -47,8 +47,8 @@ pub struct KeySecret {
     pub secret: Vec<u8>,
 }
 
-impl std::fmt::Debug for KeySecret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for KeySecret {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("KeySecret").field("id", &self.id).field("secret", &"<redacted>").finish()
     }
 }
@@ -79,30 +79,45 @@ impl Keyring {
 /// # Errors
 /// The diagnostics (positions only, no quotes).
 pub fn parse(text: &str) -> Result<Keyring, Vec<Diagnostic>> {
-    let src: KeysSource = crate::source::parse(text, "this keys file only as `secret_hex` or `secret_b64`").map_err(|d| vec![*d])?;
+    let src: KeysSource =
+        crate::source::parse(text, "this keys file only as `secret_hex` or `secret_b64`").map_err(|d| vec![*d])?;
     let mut diags = Vec::new();
     let mut keys: Vec<KeySecret> = Vec::new();
     for k in &src.key {
         let k = k.get_ref();
         let id = k.id.get_ref();
         if id.is_empty() {
-            diags.push(Diagnostic::error(Some(k.id.span()), "empty key id").with_help("use the `id` of the policy's [[key]]"));
+            diags.push(
+                Diagnostic::error(Some(k.id.span()), "empty key id").with_help("use the `id` of the policy's [[key]]"),
+            );
         }
         if keys.iter().any(|x| x.id == *id) {
-            diags.push(Diagnostic::error(Some(k.id.span()), format!("key id `{id}` is listed twice")).with_help("keep one secret per key id"));
+            diags.push(
+                Diagnostic::error(Some(k.id.span()), format!("key id `{id}` is listed twice"))
+                    .with_help("keep one secret per key id"),
+            );
         }
         let secret = match (&k.secret_hex, &k.secret_b64) {
             (Some(h), None) => from_hex(h.get_ref().trim()).ok_or_else(|| {
-                Diagnostic::error(Some(h.span()), format!("`secret_hex` of key `{id}` is not hex")).with_help("write an even number of hex digits (`warden key new` prints a fresh key)")
+                Diagnostic::error(Some(h.span()), format!("`secret_hex` of key `{id}` is not hex"))
+                    .with_help("write an even number of hex digits (`warden key new` prints a fresh key)")
             }),
             (None, Some(b)) => from_b64_any(b.get_ref().trim()).ok_or_else(|| {
-                Diagnostic::error(Some(b.span()), format!("`secret_b64` of key `{id}` is not base64")).with_help("RFC 4648 base64, standard or URL-safe alphabet, padding optional")
+                Diagnostic::error(Some(b.span()), format!("`secret_b64` of key `{id}` is not base64"))
+                    .with_help("RFC 4648 base64, standard or URL-safe alphabet, padding optional")
             }),
-            (Some(h), Some(_)) => Err(Diagnostic::error(Some(h.span()), format!("key `{id}` has both `secret_hex` and `secret_b64`")).with_help("keep exactly one of them")),
-            (None, None) => Err(Diagnostic::error(Some(k.id.span()), format!("key `{id}` has no secret")).with_help("add `secret_hex` or `secret_b64` (`warden key new --alg HS256` makes one)")),
+            (Some(h), Some(_)) => {
+                Err(Diagnostic::error(Some(h.span()), format!("key `{id}` has both `secret_hex` and `secret_b64`"))
+                    .with_help("keep exactly one of them"))
+            }
+            (None, None) => Err(Diagnostic::error(Some(k.id.span()), format!("key `{id}` has no secret"))
+                .with_help("add `secret_hex` or `secret_b64` (`warden key new --alg HS256` makes one)")),
         };
         match secret {
-            Ok(secret) if secret.is_empty() => diags.push(Diagnostic::error(Some(k.id.span()), format!("key `{id}` has an empty secret")).with_help("`warden key new` makes a secret of the right size")),
+            Ok(secret) if secret.is_empty() => diags.push(
+                Diagnostic::error(Some(k.id.span()), format!("key `{id}` has an empty secret"))
+                    .with_help("`warden key new` makes a secret of the right size"),
+            ),
             Ok(secret) => keys.push(KeySecret { id: id.clone(), secret }),
             Err(d) => diags.push(d),
         }
@@ -127,7 +142,11 @@ pub fn load(path: &Path) -> Result<Keyring, String> {
 pub fn explain_load_error(e: &LoadError, key_ids: &[&str]) -> String {
     let id = |i: &usize| key_ids.get(*i).copied().unwrap_or("?");
     match e {
-        LoadError::KeyMissing { key } => format!("the keys file has no secret for key `{}` of the policy; add a [[key]] with id = \"{}\"", id(key), id(key)),
+        LoadError::KeyMissing { key } => format!(
+            "the keys file has no secret for key `{}` of the policy; add a [[key]] with id = \"{}\"",
+            id(key),
+            id(key)
+        ),
         LoadError::KeyTooShort { key, min } => format!(
             "the secret for key `{}` is shorter than {min} bytes, the minimum for its algorithm (RFC 7518 §3.2); make a new one with `warden key new`",
             id(key)

@@ -62,7 +62,7 @@ pub mod exit {
 /// Writes to stdout (or stderr), ignoring errors: a reader that went away (a closed pipe) is
 /// not a reason to panic, and the exit code still tells the outcome.
 #[doc(hidden)]
-pub fn write_out(stderr: bool, args: std::fmt::Arguments<'_>) {
+pub fn write_out(stderr: bool, args: core::fmt::Arguments<'_>) {
     use std::io::Write;
     let _ = if stderr { std::io::stderr().lock().write_fmt(args) } else { std::io::stdout().lock().write_fmt(args) };
 }

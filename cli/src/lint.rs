@@ -2,7 +2,7 @@
 //! (SPEC §3): shadowed rules, roles nobody can hold, public rules in front of protected ones,
 //! schemes with nothing to verify them.
 
-use std::ops::Range;
+use core::ops::Range;
 
 use warden::policy::{MethodSet, RoleSet, Scheme};
 
@@ -75,11 +75,10 @@ pub fn rules(rules: &[RuleFacts], policy: &PolicyFacts, role_names: &[String]) -
     let patterns: Vec<Pattern<'_>> = rules.iter().map(|r| Pattern::parse(&r.path)).collect();
     let mut shadowed = vec![false; rules.len()];
     for (j, later) in rules.iter().enumerate() {
-        let shadow = rules
-            .iter()
-            .zip(&patterns)
-            .take(j)
-            .find(|(earlier, p)| methods_superset(earlier, later) && patterns.get(j).is_some_and(|lp| covers(p, lp)));
+        let shadow =
+            rules.iter().zip(&patterns).take(j).find(|(earlier, p)| {
+                methods_superset(earlier, later) && patterns.get(j).is_some_and(|lp| covers(p, lp))
+            });
         if let Some((earlier, _)) = shadow {
             if let Some(s) = shadowed.get_mut(j) {
                 *s = true;
@@ -87,9 +86,16 @@ pub fn rules(rules: &[RuleFacts], policy: &PolicyFacts, role_names: &[String]) -
             out.push(
                 Diagnostic::warning(
                     Some(later.path_span.clone()),
-                    format!("rule `{}` is never used: {} comes first and matches every request it matches", later.name, line_hint(earlier)),
+                    format!(
+                        "rule `{}` is never used: {} comes first and matches every request it matches",
+                        later.name,
+                        line_hint(earlier)
+                    ),
                 )
-                .with_help(format!("move `{}` above `{}`, or narrow the earlier rule's path or methods", later.name, earlier.name))
+                .with_help(format!(
+                    "move `{}` above `{}`, or narrow the earlier rule's path or methods",
+                    later.name, earlier.name
+                ))
                 .with_label("shadowed"),
             );
         }
@@ -113,11 +119,16 @@ pub fn rules(rules: &[RuleFacts], policy: &PolicyFacts, role_names: &[String]) -
     }
     for r in rules {
         let bearer = r.accepts(Scheme::Bearer) && policy.has_keys;
-        for (role, span) in &r.roles {
+        // Roles on a public rule are an error of their own (see the compiler).
+        for (role, span) in r.roles.iter().filter(|_| !r.public) {
             let by_credential = policy.credentials.iter().any(|c| c.roles.contains(*role) && r.accepts(c.scheme));
             if !bearer && !by_credential {
                 let name = role_names.get(*role).map_or("?", String::as_str);
-                let why = if r.accepts(Scheme::Bearer) { "the policy has no [[key]] to verify tokens" } else { "the rule accepts no bearer tokens" };
+                let why = if r.accepts(Scheme::Bearer) {
+                    "the policy has no [[key]] to verify tokens"
+                } else {
+                    "the rule accepts no bearer tokens"
+                };
                 out.push(
                     Diagnostic::warning(Some(span.clone()), format!("no request can hold role `{name}` on rule `{}`: no credential it accepts grants it, and {why}", r.name))
                         .with_help(format!("grant `{name}` to a [[credential]] whose scheme the rule accepts, or accept \"bearer\" tokens")),
@@ -136,8 +147,11 @@ pub fn rules(rules: &[RuleFacts], policy: &PolicyFacts, role_names: &[String]) -
                     Scheme::Basic => "no [[credential]] has a `basic_user`",
                 };
                 out.push(
-                    Diagnostic::warning(Some(span.clone()), format!("rule `{}` accepts `{}` but {what}", r.name, scheme.name()))
-                        .with_help("add what verifies it, or remove the scheme from `auth`"),
+                    Diagnostic::warning(
+                        Some(span.clone()),
+                        format!("rule `{}` accepts `{}` but {what}", r.name, scheme.name()),
+                    )
+                    .with_help("add what verifies it, or remove the scheme from `auth`"),
                 );
             }
         }
@@ -181,17 +195,24 @@ mod tests {
         assert_eq!(m.len(), 1, "{m:?}");
         assert!(m[0].starts_with("rule `one` is never used"));
         // Narrower methods do not shadow.
-        let r = [rule("get", 0b1, false, "/api/**", &[Scheme::ApiKey], &[]), rule("post", 0b10, false, "/api/x", &[Scheme::ApiKey], &[])];
+        let r = [
+            rule("get", 0b1, false, "/api/**", &[Scheme::ApiKey], &[]),
+            rule("post", 0b10, false, "/api/x", &[Scheme::ApiKey], &[]),
+        ];
         assert!(messages(&r, &facts(false)).is_empty());
     }
 
     #[test]
     fn public_rule_in_front_of_a_protected_one_warns_but_not_behind() {
-        let front = [rule("pub", 0b1, false, "/admin/health", &[], &[]), rule("adm", 0, true, "/admin/**", &[Scheme::ApiKey], &[])];
+        let front = [
+            rule("pub", 0b1, false, "/admin/health", &[], &[]),
+            rule("adm", 0, true, "/admin/**", &[Scheme::ApiKey], &[]),
+        ];
         let m = messages(&front, &facts(false));
         assert_eq!(m.len(), 1, "{m:?}");
         assert!(m[0].contains("public rule `pub` comes before `adm`"));
-        let behind = [rule("adm", 0, true, "/admin/**", &[Scheme::ApiKey], &[]), rule("static", 0b1, false, "/**", &[], &[])];
+        let behind =
+            [rule("adm", 0, true, "/admin/**", &[Scheme::ApiKey], &[]), rule("static", 0b1, false, "/**", &[], &[])];
         assert!(messages(&behind, &facts(false)).is_empty());
     }
 

@@ -30,9 +30,12 @@ pub struct PasswordHash {
     pub hash: [u8; 32],
 }
 
-impl std::fmt::Debug for PasswordHash {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PasswordHash").field("iterations", &self.iterations).field("salt_len", &self.salt.len()).finish()
+impl core::fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PasswordHash")
+            .field("iterations", &self.iterations)
+            .field("salt_len", &self.salt.len())
+            .finish()
     }
 }
 

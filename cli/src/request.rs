@@ -1,7 +1,7 @@
 //! A request as the tool's users describe it (command-line flags or a case), turned into the
 //! core's borrowed [`warden::Request`].
 
-use std::net::IpAddr;
+use core::net::IpAddr;
 
 use warden::{Header, Request};
 
@@ -44,7 +44,9 @@ impl RequestSpec {
     /// Whether this is a CORS preflight (SPEC §4 row 2).
     #[must_use]
     pub fn is_preflight(&self) -> bool {
-        self.method == "OPTIONS" && self.header("origin").is_some() && self.header("access-control-request-method").is_some()
+        self.method == "OPTIONS"
+            && self.header("origin").is_some()
+            && self.header("access-control-request-method").is_some()
     }
 }
 
@@ -78,7 +80,10 @@ mod tests {
 
     #[test]
     fn header_args_split_at_the_first_colon() {
-        assert_eq!(parse_header_arg("Origin: https://a.example.com").unwrap(), ("Origin".into(), "https://a.example.com".into()));
+        assert_eq!(
+            parse_header_arg("Origin: https://a.example.com").unwrap(),
+            ("Origin".into(), "https://a.example.com".into())
+        );
         assert_eq!(parse_header_arg("x:").unwrap(), ("x".into(), String::new()));
         assert!(parse_header_arg("novalue").is_err());
         assert!(parse_header_arg(": v").is_err());
@@ -86,7 +91,13 @@ mod tests {
 
     #[test]
     fn preflight_needs_all_three() {
-        let mut r = RequestSpec { method: "OPTIONS".into(), path: "/".into(), ip: None, headers: vec![("Origin".into(), "https://a".into())], now: 0 };
+        let mut r = RequestSpec {
+            method: "OPTIONS".into(),
+            path: "/".into(),
+            ip: None,
+            headers: vec![("Origin".into(), "https://a".into())],
+            now: 0,
+        };
         assert!(!r.is_preflight());
         r.headers.push(("Access-Control-Request-Method".into(), "GET".into()));
         assert!(r.is_preflight());

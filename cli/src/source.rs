@@ -3,7 +3,7 @@
 //!
 //! Every table denies unknown fields: a misspelt field is an error, never silently ignored.
 
-use std::ops::Range;
+use core::ops::Range;
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -167,7 +167,8 @@ fn toml_diagnostic(e: &toml::de::Error, secrets_belong_in: &str) -> Diagnostic {
     let message = e.message().trim().to_string();
     let span: Option<Range<usize>> = e.span();
     let first_line = message.lines().next().unwrap_or("").to_string();
-    if let Some(field) = backticked(&first_line).into_iter().next().filter(|_| first_line.starts_with("unknown field")) {
+    if let Some(field) = backticked(&first_line).into_iter().next().filter(|_| first_line.starts_with("unknown field"))
+    {
         let expected = expected_names(&first_line);
         let help = if SECRET_FIELDS.contains(&field.as_str()) {
             format!(
@@ -180,9 +181,12 @@ fn toml_diagnostic(e: &toml::de::Error, secrets_belong_in: &str) -> Diagnostic {
         } else {
             format!("remove it; this table accepts: {}", expected.join(", "))
         };
-        return Diagnostic::error(span, format!("unknown field `{field}`")).with_help(help).with_label("not a known field");
+        return Diagnostic::error(span, format!("unknown field `{field}`"))
+            .with_help(help)
+            .with_label("not a known field");
     }
-    if let Some(field) = backticked(&first_line).into_iter().next().filter(|_| first_line.starts_with("missing field")) {
+    if let Some(field) = backticked(&first_line).into_iter().next().filter(|_| first_line.starts_with("missing field"))
+    {
         let help = match field.as_str() {
             "auth" => "add `auth = [\"bearer\"]` (or `api_key`, `basic`); write `auth = []` to make the rule public on purpose".to_string(),
             "methods" => "add `methods = [\"GET\"]` (or `[\"*\"]` for every method)".to_string(),
@@ -244,7 +248,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
 mod tests {
     use super::*;
 
-    const MINIMAL: &str = "version = 1\nname = \"p\"\n[[rule]]\nname = \"r\"\nmethods = [\"GET\"]\npath = \"/\"\nauth = []\n";
+    const MINIMAL: &str =
+        "version = 1\nname = \"p\"\n[[rule]]\nname = \"r\"\nmethods = [\"GET\"]\npath = \"/\"\nauth = []\n";
 
     #[test]
     fn minimal_policy_parses_with_positions() {

@@ -6,7 +6,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{CommandResult, print_json};
-use crate::diag::{JsonDiagnostic, Report, SourceFile, Snippets, plural};
+use crate::diag::{JsonDiagnostic, Report, Snippets, SourceFile, plural};
 use crate::exit;
 
 /// Arguments of `check`.

@@ -6,7 +6,7 @@ use clap::Args;
 
 use super::CommandResult;
 use crate::bundle::read_bundle_key;
-use crate::diag::{Report, SourceFile, Snippets};
+use crate::diag::{Report, Snippets, SourceFile};
 use crate::exit;
 
 /// Arguments of `compile`.
@@ -30,7 +30,10 @@ pub fn run(a: &CompileArgs) -> CommandResult {
     let text = std::fs::read_to_string(&a.policy).map_err(|e| format!("cannot read {}: {e}", a.policy.display()))?;
     let sign_key = a.sign_key.as_deref().map(read_bundle_key).transpose()?;
     let out = crate::compile::compile(&text);
-    let report = Report { file: SourceFile::new(a.policy.display().to_string(), text, Snippets::Allowed), diagnostics: out.diagnostics };
+    let report = Report {
+        file: SourceFile::new(a.policy.display().to_string(), text, Snippets::Allowed),
+        diagnostics: out.diagnostics,
+    };
     report.eprint();
     let Some(compiled) = out.compiled else {
         return Err(format!("{} was not compiled", a.policy.display()));

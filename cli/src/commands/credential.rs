@@ -40,7 +40,9 @@ fn toml_string(s: &str) -> String {
 fn check_roles(roles: &[String]) -> Result<(), String> {
     for r in roles {
         if r.is_empty() || !r.bytes().all(|c| (0x21..0x7f).contains(&c) && c != b'"' && c != b'\\') {
-            return Err(format!("role {r:?} is not a valid role name (printable ASCII, no spaces, quotes or backslashes)"));
+            return Err(format!(
+                "role {r:?} is not a valid role name (printable ASCII, no spaces, quotes or backslashes)"
+            ));
         }
     }
     Ok(())
@@ -64,7 +66,10 @@ fn new_api_key(id: &str, roles: &[String]) -> CommandResult {
     check_roles(roles)?;
     let key = format!("wk_{}", b64url_nopad(&random_bytes(32)?));
     let digest = hex(&Sha256::digest(key.as_bytes()));
-    outln!("# API key for credential {}: shown only now. Give it to the client; it is not stored anywhere.", toml_string(id));
+    outln!(
+        "# API key for credential {}: shown only now. Give it to the client; it is not stored anywhere.",
+        toml_string(id)
+    );
     outln!("{key}");
     outln!();
     outln!("# Add to the policy (the digest only):");
@@ -86,7 +91,10 @@ fn read_password() -> Result<String, String> {
         Ok(first)
     } else {
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("cannot read the password from stdin: {e}"))?;
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the password from stdin: {e}"))?;
         if line.ends_with('\n') {
             line.pop();
             if line.ends_with('\r') {
@@ -98,10 +106,10 @@ fn read_password() -> Result<String, String> {
 }
 
 fn hash_password(iterations: u32, user: Option<&str>) -> CommandResult {
-    if let Some(u) = user {
-        if u.is_empty() || u.contains(':') || u.chars().any(char::is_control) {
-            return Err("--user must be non-empty, without `:` or control characters (RFC 7617)".into());
-        }
+    if let Some(u) = user
+        && (u.is_empty() || u.contains(':') || u.chars().any(char::is_control))
+    {
+        return Err("--user must be non-empty, without `:` or control characters (RFC 7617)".into());
     }
     let pw = read_password()?;
     if pw.is_empty() {

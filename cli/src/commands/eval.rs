@@ -1,7 +1,7 @@
 //! `warden eval POLICY --method M --path P [--header 'Name: value']… [--keys FILE] …`: one
 //! decision, exit 0 / 2 / 3 for Allow / 401 / 403.
 
-use std::net::IpAddr;
+use core::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::Args;

@@ -175,7 +175,9 @@ pub fn run(a: &InspectArgs) -> CommandResult {
             .map(|c| {
                 let (kind, user, iterations) = match &c.kind {
                     CredentialKind::ApiKey { .. } => ("api_key", None, None),
-                    CredentialKind::Basic { user, iterations, .. } => ("basic", Some(user.to_string()), Some(*iterations)),
+                    CredentialKind::Basic { user, iterations, .. } => {
+                        ("basic", Some(user.to_string()), Some(*iterations))
+                    }
                 };
                 CredentialJson { id: c.id.into(), kind, user, iterations, roles: names(&body.roles, c.roles.iter()) }
             })

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::{CommandResult, print_json};
 use crate::bundle;
 use crate::cases::{self, Case, mismatches};
-use crate::diag::{Report, SourceFile, Snippets};
+use crate::diag::{Report, Snippets, SourceFile};
 use crate::exit;
 use crate::keys::{self, Keyring};
 use crate::outcome::Outcome;
@@ -73,9 +73,11 @@ fn truncate(s: &str, width: usize) -> String {
 /// Unreadable or invalid policy, case file or keys file.
 pub fn run(a: &TestArgs) -> CommandResult {
     let cases_path = a.cases.clone().unwrap_or_else(|| default_cases_path(&a.policy));
-    let text = std::fs::read_to_string(&cases_path).map_err(|e| format!("cannot read case file {}: {e}", cases_path.display()))?;
+    let text = std::fs::read_to_string(&cases_path)
+        .map_err(|e| format!("cannot read case file {}: {e}", cases_path.display()))?;
     let file = cases::parse(&text).map_err(|diagnostics| {
-        Report { file: SourceFile::new(cases_path.display().to_string(), text.clone(), Snippets::Never), diagnostics }.eprint();
+        Report { file: SourceFile::new(cases_path.display().to_string(), text.clone(), Snippets::Never), diagnostics }
+            .eprint();
         format!("case file {} is not valid", cases_path.display())
     })?;
     let keyring = match &file.keys {
@@ -129,7 +131,8 @@ pub fn run(a: &TestArgs) -> CommandResult {
             })
             .collect();
         let head = ["case", "request", "expected → actual", "result"];
-        let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).chain([head[i].chars().count()]).max().unwrap_or(0);
+        let width =
+            |i: usize| rows.iter().map(|r| r[i].chars().count()).chain([head[i].chars().count()]).max().unwrap_or(0);
         let (w0, w1, w2) = (width(0), width(1), width(2));
         let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())));
         outln!("{} | {} | {} | {}", pad(head[0], w0), pad(head[1], w1), pad(head[2], w2), head[3]);

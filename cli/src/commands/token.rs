@@ -23,7 +23,7 @@ use crate::request::system_now;
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Print a signed JWT.
-    Mint(MintArgs),
+    Mint(Box<MintArgs>),
 }
 
 /// Arguments of `token mint`.
@@ -188,7 +188,8 @@ pub fn mint(a: &MintArgs) -> Result<String, String> {
     }
     for c in &a.claim {
         let (name, json) = c.split_once('=').ok_or_else(|| format!("--claim {c:?} is not NAME=JSON"))?;
-        let value: Value = serde_json::from_str(json).map_err(|e| format!("--claim {name}: {json:?} is not JSON ({e}); quote strings: 'name=\"text\"'"))?;
+        let value: Value = serde_json::from_str(json)
+            .map_err(|e| format!("--claim {name}: {json:?} is not JSON ({e}); quote strings: 'name=\"text\"'"))?;
         claims.insert(name.to_string(), value);
     }
     for d in &a.drop {
@@ -196,7 +197,8 @@ pub fn mint(a: &MintArgs) -> Result<String, String> {
     }
 
     let json = |m: &Map<String, Value>| serde_json::to_string(m).map_err(|e| e.to_string());
-    let signing_input = format!("{}.{}", b64url_nopad(json(&header)?.as_bytes()), b64url_nopad(json(&claims)?.as_bytes()));
+    let signing_input =
+        format!("{}.{}", b64url_nopad(json(&header)?.as_bytes()), b64url_nopad(json(&claims)?.as_bytes()));
     let unsigned = a.header_alg.as_deref().is_some_and(|h| h.eq_ignore_ascii_case("none"));
     let signature = if unsigned { Vec::new() } else { mac(alg, secret, signing_input.as_bytes())? };
     Ok(format!("{signing_input}.{}", b64url_nopad(&signature)))
