@@ -19,7 +19,6 @@
 
 use hmac::{KeyInit, Mac};
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use crate::capacity;
 use crate::error::{Capacity, EncodeError, LoadError};
@@ -232,7 +231,7 @@ pub(crate) fn open<'a>(blob: &'a [u8], verify_key: Option<&[u8]>) -> Result<(Blo
         let expected = sign(key, &header).ok_or(LoadError::BundleKeyTooShort)?;
         let found = blob.get(HEADER_LEN..HEADER_LEN + SIGNATURE_LEN).ok_or(LoadError::Truncated)?;
         // Loading is not on the constant-time path, but the comparison costs nothing extra.
-        if !bool::from(expected.ct_eq(found)) {
+        if !bool::from(crate::ct::bytes_eq(&expected, found)) {
             return Err(LoadError::SignatureInvalid);
         }
     }

@@ -5,11 +5,11 @@
 //! iteration count on the selected (or, for an unknown user, a stand-in) salt. Which
 //! credential matched is never branched on: it travels as a [`Choice`] and a masked index.
 
-use base64ct::{Base64, Encoding};
 use sha2::{Digest, Sha256};
 
+use crate::base64::decode_std_padded_vartime;
 use crate::capacity::{MAX_HEADER_VALUE, MAX_NAME};
-use crate::ct::{self, Choice, ConditionallySelectable};
+use crate::ct::{self, Choice};
 use crate::mac;
 use crate::policy::{Credential, CredentialKind};
 use crate::request::Header;
@@ -163,7 +163,7 @@ pub(crate) const MAX_BASIC: usize = 2 * MAX_NAME + 2;
 /// Verifies `Authorization: Basic <encoded>` (RFC 7617).
 pub(crate) fn check_basic(encoded: &[u8], credentials: &[Credential<'_>], max_iterations: u32) -> CredentialCheck {
     let mut buf = [0u8; MAX_BASIC];
-    let Ok(decoded) = Base64::decode(encoded, &mut buf) else {
+    let Ok(decoded) = decode_std_padded_vartime(encoded, &mut buf) else {
         return CredentialCheck::malformed();
     };
     let Some(colon) = decoded.iter().position(|&c| c == b':') else {
@@ -213,7 +213,7 @@ pub(crate) fn check_basic(encoded: &[u8], credentials: &[Credential<'_>], max_it
     let salt = salt_buf.get(..salt_len).unwrap_or(&[]);
     let derived = mac::pbkdf2_sha256(password, salt, iterations, max_iterations);
     let valid = found & ct::bytes_eq(&derived, &hash);
-    let roles = u64::conditional_select(&0, &roles, valid);
+    let roles = ct::select(valid, roles, 0);
     CredentialCheck { malformed: false, valid, index, roles }
 }
 

@@ -184,13 +184,12 @@ impl<'a> Subject<'a> {
         Self(SubjectRepr::Policy(s))
     }
 
-    /// Copies `s` (valid UTF-8 of at most [`MAX_SUBJECT`] bytes, checked by the caller).
-    pub(crate) fn inline(s: &[u8]) -> Option<Self> {
-        let len = u8::try_from(s.len()).ok()?;
-        core::str::from_utf8(s).ok()?;
+    /// Unescapes a token's `sub` (at most [`MAX_SUBJECT`] bytes, checked by the caller).
+    pub(crate) fn from_claim(s: crate::json::JStr<'_>) -> Option<Self> {
         let mut buf = [0u8; MAX_SUBJECT];
-        buf.get_mut(..s.len())?.copy_from_slice(s);
-        Some(Self(SubjectRepr::Inline { buf, len }))
+        let n = s.unescape_into(&mut buf)?;
+        core::str::from_utf8(buf.get(..n)?).ok()?;
+        Some(Self(SubjectRepr::Inline { buf, len: u8::try_from(n).ok()? }))
     }
 
     /// The subject text.

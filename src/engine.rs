@@ -10,15 +10,16 @@
 use core::net::IpAddr;
 
 use crate::blob::BlobInfo;
-use crate::capacity::{MAX_KEYS, MAX_SUBJECT};
+use crate::capacity::MAX_KEYS;
 use crate::credential::{self, CredentialCheck, Presented};
-use crate::ct::{self, Choice, ConstantTimeEq};
+use crate::ct::{self, Choice};
 use crate::decision::{
     AllowMethods, Allowed, BearerError, Challenge, Challenges, CorsAnswer, Decision, Forbidden, PreflightAnswer, Roles,
     Subject, Unauthorized,
 };
 use crate::error::LoadError;
 use crate::ip::{self, Addr};
+use crate::json::JStr;
 pub use crate::load::KeyMaterial;
 use crate::load::{self, Loaded};
 use crate::mac::MacKey;
@@ -27,7 +28,7 @@ use crate::path::NormPath;
 use crate::policy::{CredentialKind, MethodSet, OriginSet, PolicyBody, RangeSet, RoleSet, Rule, Scheme};
 use crate::reason::{AllowReason, ForbiddenReason, Reason, UnauthorizedReason};
 use crate::request::Request;
-use crate::token::{self, TokenCheck};
+use crate::token::{self, TokenBuffers, TokenCheck};
 
 /// Whether the compiled policy was signed, and whether the signature was checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,7 +112,7 @@ pub(crate) enum SubjectSource {
 /// The outcome of every check, as integers. Fields marked *secret-derived* must not be
 /// branched on until the verdict is declassified as a whole.
 #[derive(Clone)]
-pub(crate) struct Verdict {
+pub(crate) struct Verdict<'b> {
     /// Reason code (secret-derived).
     pub(crate) code: u8,
     /// Governing rule, `u16::MAX` for none (public).
@@ -124,16 +125,15 @@ pub(crate) struct Verdict {
     pub(crate) refresh: bool,
     /// Where the subject comes from (public).
     pub(crate) subject: SubjectSource,
-    /// Token `sub`, unescaped (public).
-    pub(crate) sub: [u8; MAX_SUBJECT],
-    pub(crate) sub_len: Option<usize>,
+    /// Token `sub` (public).
+    pub(crate) sub: Option<JStr<'b>>,
     /// Bit `r` set when the condition of decision row `r` holds (secret-derived).
     pub(crate) rows: u32,
     /// Bit `r` set when row `r` applies to this request (public).
     pub(crate) applies: u32,
 }
 
-impl core::fmt::Debug for Verdict {
+impl core::fmt::Debug for Verdict<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Verdict").field("code", &self.code).field("rule", &self.rule).finish_non_exhaustive()
     }
@@ -242,9 +242,13 @@ impl<'a> Engine<'a> {
         self.signature
     }
 
-    /// Decides one request.
+    /// Decides one request. Never fails and never panics: every request gets a decision.
+    ///
+    /// Kept out of line so that instruction-count tools can toggle on this symbol.
+    #[inline(never)]
     pub fn evaluate<'s>(&'s self, request: &Request<'s>) -> Decision<'s> {
-        let (verdict, context) = self.verdict(request);
+        let mut bufs = None;
+        let (verdict, context) = self.verdict(request, &mut bufs);
         self.decide(&verdict, &context)
     }
 
@@ -252,7 +256,8 @@ impl<'a> Engine<'a> {
     /// Meant for tools (`warden eval --explain`); the trace reveals which credential check
     /// failed, so do not send it to clients.
     pub fn explain<'s>(&'s self, request: &Request<'s>) -> Explanation<'s> {
-        let (verdict, context) = self.verdict(request);
+        let mut bufs = None;
+        let (verdict, context) = self.verdict(request, &mut bufs);
         let decision = self.decide(&verdict, &context);
         let mut checks = [Check { row: 0, outcome: CheckOutcome::NotApplicable }; 18];
         for (i, c) in checks.iter_mut().enumerate() {
@@ -271,9 +276,21 @@ impl<'a> Engine<'a> {
     }
 
     /// Every check, combined with masks (see the module documentation).
-    pub(crate) fn verdict<'r>(&self, req: &Request<'r>) -> (Verdict, Context<'r>) {
+    pub(crate) fn verdict<'r, 'b>(
+        &self,
+        req: &Request<'r>,
+        bufs: &'b mut Option<TokenBuffers>,
+    ) -> (Verdict<'b>, Context<'r>) {
         let p = &self.policy;
-        let path = NormPath::new(req.path);
+        // Scratch only when the path has escapes to decode (zeroing 2 KiB costs time).
+        let mut path_scratch;
+        let scratch: &mut [u8] = if crate::path::needs_scratch(req.path) {
+            path_scratch = [0u8; crate::path::BUF];
+            &mut path_scratch
+        } else {
+            &mut []
+        };
+        let path = NormPath::new(req.path, scratch);
         let scanned = credential::scan(req.headers, p.settings.api_key_header);
         let preflight = req.method == b"OPTIONS" && scanned.origin.is_some() && scanned.acrm.is_some();
         let method = if preflight { scanned.acrm.unwrap_or(&[]) } else { req.method };
@@ -318,7 +335,11 @@ impl<'a> Engine<'a> {
         let none = CredentialCheck { malformed: false, valid: Choice::from(0), index: 0, roles: 0 };
         let (scheme, cred, tok): (Option<Scheme>, CredentialCheck, Option<TokenCheck>) = match scanned.presented {
             Presented::Bearer(t) => {
-                let check = if t.is_empty() { None } else { Some(token::check(p, &self.macs, t, now)) };
+                let check = if t.is_empty() {
+                    None
+                } else {
+                    Some(token::check(p, &self.macs, t, now, bufs.insert(TokenBuffers::new())))
+                };
                 let malformed = check.as_ref().is_none_or(|c| c.malformed);
                 (Some(Scheme::Bearer), CredentialCheck { malformed, ..none }, check)
             }
@@ -360,8 +381,8 @@ impl<'a> Engine<'a> {
 
         // Row 17 on the (secret-derived) role set of whichever credential matched.
         let roles = if bearer { t.map_or(0, |t| t.roles) } else { cred.roles };
-        let any_ok = choice(rule.roles_any.0 == 0) | !(roles & rule.roles_any.0).ct_eq(&0);
-        let all_ok = (roles & rule.roles_all.0).ct_eq(&rule.roles_all.0);
+        let any_ok = choice(rule.roles_any.0 == 0) | !ct::eq_u64(roles & rule.roles_any.0, 0);
+        let all_ok = ct::eq_u64(roles & rule.roles_all.0, rule.roles_all.0);
         let role_fail = !(any_ok & all_ok);
 
         // The decision table, first row that holds wins.
@@ -422,12 +443,7 @@ impl<'a> Engine<'a> {
         };
         let refresh_window = u64::from(p.settings.refresh_window_s);
         let refresh = t.is_some_and(|t| t.exp < now.saturating_add(refresh_window));
-        let mut sub = [0u8; MAX_SUBJECT];
-        let mut sub_len = None;
-        if let Some(t) = t {
-            sub = t.sub;
-            sub_len = t.sub_len;
-        }
+        let sub = t.and_then(|t| t.sub);
         let verdict = Verdict {
             code: pick.code,
             rule: u16::try_from(governing).unwrap_or(u16::MAX),
@@ -436,12 +452,37 @@ impl<'a> Engine<'a> {
             refresh,
             subject,
             sub,
-            sub_len,
             rows: pick.rows,
             applies,
         };
         let context = Context { preflight, bearer, origin: scanned.origin, acrm: scanned.acrm };
         (verdict, context)
+    }
+
+    /// Like `evaluate`, but hands the verdict's memory to `declassify` (which may tell a
+    /// checker such as valgrind that it is now public) before reading it.
+    pub(crate) fn evaluate_declassified<'s>(
+        &'s self,
+        request: &Request<'s>,
+        declassify: impl FnOnce(*const u8, usize),
+    ) -> Decision<'s> {
+        let mut bufs = None;
+        let (verdict, context) = self.verdict(request, &mut bufs);
+        declassify(core::ptr::from_ref(&verdict).cast::<u8>(), core::mem::size_of_val(&verdict));
+        self.decide(&verdict, &context)
+    }
+
+    /// Calls `f` with the address and size of every secret copied out of the compiled policy:
+    /// stored API-key digests and password hashes. (HMAC key state is derived from the
+    /// keyring at load; a harness marks the keyring's bytes before loading and the checker
+    /// follows them into the precomputed state.)
+    pub(crate) fn secret_regions(&self, mut f: impl FnMut(*const u8, usize)) {
+        for c in &self.policy.credentials {
+            match &c.kind {
+                CredentialKind::ApiKey { sha256 } => f(sha256.as_ptr(), sha256.len()),
+                CredentialKind::Basic { hash, .. } => f(hash.as_ptr(), hash.len()),
+            }
+        }
     }
 
     /// Declassifies a verdict into a decision.
@@ -508,7 +549,7 @@ impl<'a> Engine<'a> {
                 CredentialKind::Basic { user, .. } => Some(Subject::borrowed(user)),
                 CredentialKind::ApiKey { .. } => None,
             }),
-            SubjectSource::TokenSub => v.sub_len.and_then(|n| Subject::inline(v.sub.get(..n)?)),
+            SubjectSource::TokenSub => v.sub.and_then(Subject::from_claim),
         }
     }
 

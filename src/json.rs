@@ -35,6 +35,8 @@ pub(crate) enum Value<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct JStr<'a> {
     raw: &'a [u8],
+    /// Whether `raw` contains an escape (otherwise it is the string itself).
+    escaped: bool,
 }
 
 struct Cursor<'a> {
@@ -76,32 +78,38 @@ impl<'a> Cursor<'a> {
     /// After the opening quote; leaves the cursor after the closing quote.
     fn string(&mut self) -> Result<JStr<'a>> {
         let start = self.i;
+        let mut escaped = false;
         loop {
-            let c = self.bump().ok_or(JsonError)?;
-            match c {
+            // Skip plain bytes in one tight loop.
+            let rest = self.s.get(self.i..).unwrap_or(&[]);
+            let plain = rest.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).ok_or(JsonError)?;
+            self.i = self.i.saturating_add(plain);
+            match self.bump().ok_or(JsonError)? {
                 b'"' => {
                     let raw = self.s.get(start..self.i.saturating_sub(1)).ok_or(JsonError)?;
-                    return Ok(JStr { raw });
+                    return Ok(JStr { raw, escaped });
                 }
-                b'\\' => match self.bump().ok_or(JsonError)? {
-                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
-                    b'u' => {
-                        let u = self.hex4()?;
-                        if (0xD800..0xDC00).contains(&u) {
-                            self.expect(b'\\')?;
-                            self.expect(b'u')?;
-                            let low = self.hex4()?;
-                            if !(0xDC00..0xE000).contains(&low) {
+                b'\\' => {
+                    escaped = true;
+                    match self.bump().ok_or(JsonError)? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                        b'u' => {
+                            let u = self.hex4()?;
+                            if (0xD800..0xDC00).contains(&u) {
+                                self.expect(b'\\')?;
+                                self.expect(b'u')?;
+                                let low = self.hex4()?;
+                                if !(0xDC00..0xE000).contains(&low) {
+                                    return Err(JsonError);
+                                }
+                            } else if (0xDC00..0xE000).contains(&u) {
                                 return Err(JsonError);
                             }
-                        } else if (0xDC00..0xE000).contains(&u) {
-                            return Err(JsonError);
                         }
+                        _ => return Err(JsonError),
                     }
-                    _ => return Err(JsonError),
-                },
-                0x00..=0x1f => return Err(JsonError),
-                _ => {}
+                }
+                _ => return Err(JsonError),
             }
         }
     }
@@ -260,10 +268,27 @@ impl<'a> JStr<'a> {
         Unescaped { raw: self.raw, i: 0, pending: [0; 4], pending_len: 0, pending_at: 0 }
     }
 
+    /// Calls `f` with the unescaped bytes: the raw slice when there are no escapes, else a copy
+    /// in a buffer of `N` bytes (longer strings give `f` an empty slice plus `false`).
+    pub(crate) fn with_plain<const N: usize, R>(&self, f: impl FnOnce(&[u8], bool) -> R) -> R {
+        if !self.escaped {
+            return f(self.raw, true);
+        }
+        let mut buf = [0u8; N];
+        match self.unescape_into(&mut buf) {
+            Some(n) => f(buf.get(..n).unwrap_or(&[]), true),
+            None => f(&[], false),
+        }
+    }
+
+    /// Length of the unescaped string.
+    pub(crate) fn unescaped_len(&self) -> usize {
+        if self.escaped { self.bytes().count() } else { self.raw.len() }
+    }
+
     /// Whether the unescaped string equals `s`.
     pub(crate) fn eq(&self, s: &[u8]) -> bool {
-        // Fast path: no escapes.
-        if !self.raw.contains(&b'\\') {
+        if !self.escaped {
             return self.raw == s;
         }
         let mut it = self.bytes();

@@ -18,6 +18,7 @@
 #[cfg(test)]
 extern crate std;
 
+mod base64;
 pub mod blob;
 pub mod capacity;
 mod credential;
@@ -70,8 +71,27 @@ pub mod internal {
     /// Whether a raw path is malformed, and its normal form.
     #[must_use]
     pub fn normalize_path(raw: &[u8]) -> (bool, usize) {
-        let np = crate::path::NormPath::new(raw);
+        let mut scratch = [0u8; crate::path::BUF];
+        let np = crate::path::NormPath::new(raw, &mut scratch);
         (np.malformed(), np.as_bytes().len())
+    }
+
+    /// Evaluates `request`, calling `declassify(ptr, len)` on the verdict (the only value
+    /// derived from secrets that the decision is built from) before it is read. The
+    /// constant-time harness marks that memory defined for valgrind there.
+    pub fn evaluate_declassified<'s>(
+        engine: &'s crate::Engine<'_>,
+        request: &crate::Request<'s>,
+        declassify: impl FnOnce(*const u8, usize),
+    ) -> crate::Decision<'s> {
+        engine.evaluate_declassified(request, declassify)
+    }
+
+    /// Calls `f(ptr, len)` for every secret `engine` copied out of the compiled policy (stored
+    /// API-key digests and password hashes), so a harness can mark them secret. HMAC key state
+    /// is derived from the keyring: mark the keyring's secret bytes before `Engine::load`.
+    pub fn secret_regions(engine: &crate::Engine<'_>, f: impl FnMut(*const u8, usize)) {
+        engine.secret_regions(f);
     }
 
     /// Whether an `origin` header value parses.

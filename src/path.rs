@@ -26,7 +26,7 @@
 use crate::capacity::{MAX_PATH, MAX_PATTERN_SEGMENTS};
 
 /// Slack after the path so the three-byte writes of normalization never need a bounds branch.
-const BUF: usize = MAX_PATH + 4;
+pub(crate) const BUF: usize = MAX_PATH + 4;
 /// Slash-position slots: enough for the longest pattern plus one overflow slot.
 const SLOTS: usize = MAX_PATTERN_SEGMENTS + 2;
 
@@ -71,16 +71,16 @@ fn unreserved(c: u8) -> bool {
 
 /// A normalized request path with its segment table.
 #[derive(Clone)]
-pub(crate) struct NormPath {
-    buf: [u8; BUF],
-    len: usize,
+pub(crate) struct NormPath<'r> {
+    /// The request's own bytes when there is nothing to decode (no `%`), else a decoded copy.
+    bytes: &'r [u8],
     malformed: bool,
     /// `slash[k]` = position of the (k+1)-th `/`, or `len` past the last one.
     slash: [usize; SLOTS],
     segments: usize,
 }
 
-impl core::fmt::Debug for NormPath {
+impl core::fmt::Debug for NormPath<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("NormPath")
             .field("path", &core::str::from_utf8(self.as_bytes()))
@@ -119,31 +119,52 @@ fn normalize_into(raw: &[u8], out: &mut [u8]) -> (usize, bool) {
     (w, encoded_sep)
 }
 
-impl NormPath {
-    /// Normalizes and checks a raw request path.
-    pub(crate) fn new(raw: &[u8]) -> Self {
-        // Drop the query: first `?`, found without an early exit.
-        let mut q = raw.len();
-        for (i, &c) in raw.iter().enumerate().rev() {
-            q = selz(c == b'?', i, q);
-        }
-        let path = raw.get(..q).unwrap_or(raw);
+/// The path part of a request target: up to the first `?`, found without an early exit.
+fn path_part(raw: &[u8]) -> &[u8] {
+    let mut q = raw.len();
+    for (i, &c) in raw.iter().enumerate().rev() {
+        q = selz(c == b'?', i, q);
+    }
+    raw.get(..q).unwrap_or(raw)
+}
+
+/// Whether the path part of `raw` has a `%` to decode, so [`NormPath::new`] needs scratch.
+pub(crate) fn needs_scratch(raw: &[u8]) -> bool {
+    let path = path_part(raw);
+    path.get(..MAX_PATH).unwrap_or(path).contains(&b'%')
+}
+
+impl<'r> NormPath<'r> {
+    /// Normalizes and checks a raw request path. When [`needs_scratch`] says so, `scratch`
+    /// must hold at least [`BUF`] bytes; otherwise it may be empty.
+    pub(crate) fn new(raw: &'r [u8], scratch: &'r mut [u8]) -> Self {
+        let path = path_part(raw);
         let too_long = path.len() > MAX_PATH;
         let path = path.get(..MAX_PATH).unwrap_or(path);
 
         let mut raw_bad = false;
+        let mut percent = false;
         for &c in path {
             raw_bad |= (c < 0x20) | (c == 0x7f) | (c == b'\\');
+            percent |= c == b'%';
         }
 
-        let mut np = NormPath { buf: [0u8; BUF], len: 0, malformed: false, slash: [0; SLOTS], segments: 0 };
-        let (len, encoded_sep) = normalize_into(path, &mut np.buf);
-        np.len = len;
+        // Decoding is needed only when there is a `%` (public: the request's own bytes).
+        let (bytes, encoded_sep): (&[u8], bool) = if percent && scratch.len() >= BUF {
+            let (len, encoded_sep) = normalize_into(path, scratch);
+            (scratch.get(..len).unwrap_or(&[]), encoded_sep)
+        } else {
+            // Without scratch a `%` path is refused rather than matched undecoded.
+            (path, percent)
+        };
+        let mut np = NormPath { bytes, malformed: false, slash: [0; SLOTS], segments: 0 };
 
-        let b = &np.buf;
+        let b = np.bytes;
+        let len = b.len();
         let at = |j: usize| b.get(j).copied().unwrap_or(0);
         let mut bad_shape = (len == 0) | (at(0) != b'/');
         let mut count = 0usize;
+        let mut slash_pos = [0usize; SLOTS];
         for j in 0..len {
             let c = at(j);
             let p1 = if j >= 1 { at(j.wrapping_sub(1)) } else { 0 };
@@ -155,14 +176,15 @@ impl NormPath {
             bad_shape |= (c == b'.') & (p1 == b'/') & (n1 == b'/');
             bad_shape |= (c == b'.') & (p1 == b'.') & (p2 == b'/') & (n1 == b'/');
             let slot = count.min(SLOTS - 1);
-            if let Some(s) = np.slash.get_mut(slot) {
+            if let Some(s) = slash_pos.get_mut(slot) {
                 *s = selz(slash, j, *s);
             }
             count = count.wrapping_add(usize::from(slash));
         }
-        for (k, s) in np.slash.iter_mut().enumerate() {
+        for (k, s) in slash_pos.iter_mut().enumerate() {
             *s = selz(k >= count, len, *s);
         }
+        np.slash = slash_pos;
         np.segments = count;
         np.malformed = too_long | raw_bad | encoded_sep | bad_shape;
         np
@@ -175,19 +197,22 @@ impl NormPath {
 
     /// The normalized path.
     pub(crate) fn as_bytes(&self) -> &[u8] {
-        self.buf.get(..self.len).unwrap_or(&[])
+        self.bytes
     }
 
     /// (start, length, exists) of segment `k`.
     #[inline]
-    fn segment(&self, k: usize) -> (usize, usize, bool) {
-        let start = self.slash.get(k).copied().unwrap_or(self.len).wrapping_add(1);
-        let end = self.slash.get(k.wrapping_add(1)).copied().unwrap_or(self.len);
+    fn segment(&self, k: usize, len: usize) -> (usize, usize, bool) {
+        let start = self.slash.get(k).copied().unwrap_or(len).wrapping_add(1);
+        let end = self.slash.get(k.wrapping_add(1)).copied().unwrap_or(len);
         (start, end.saturating_sub(start), k < self.segments)
     }
 
     /// Whether `pattern` (valid, normalized) matches. The work depends on the pattern only.
     pub(crate) fn matches(&self, pattern: &str) -> bool {
+        let path = self.as_bytes();
+        // Clamped reads stay in bounds, so every comparison costs the same.
+        let last = path.len().saturating_sub(1);
         let pat = pattern.as_bytes();
         let (body, tail) = match pat.strip_suffix(b"/**") {
             Some(body) => (body, true),
@@ -196,14 +221,14 @@ impl NormPath {
         let mut ok = true;
         let mut k = 0usize;
         for seg in body.split(|&c| c == b'/').skip(1) {
-            let (start, len, exists) = self.segment(k);
+            let (start, len, exists) = self.segment(k, path.len());
             if seg == b"*" {
                 ok &= exists & (len > 0);
             } else {
                 let mut diff = u8::from(len != seg.len()) | u8::from(!exists);
                 for (t, &pc) in seg.iter().enumerate() {
-                    let idx = start.wrapping_add(t).min(BUF - 1);
-                    diff |= self.buf.get(idx).copied().unwrap_or(0) ^ pc;
+                    let idx = start.wrapping_add(t).min(last);
+                    diff |= path.get(idx).copied().unwrap_or(0) ^ pc;
                 }
                 ok &= diff == 0;
             }
@@ -325,9 +350,18 @@ pub fn normalize_pattern(pattern: &str, out: &mut [u8]) -> Result<usize, Pattern
 mod tests {
     use super::*;
 
+    fn norm(raw: &[u8]) -> (bool, std::vec::Vec<u8>) {
+        let mut scratch = [0u8; BUF];
+        let np = NormPath::new(raw, &mut scratch);
+        (np.malformed(), np.as_bytes().to_vec())
+    }
+
+    extern crate std;
+
     fn m(pattern: &str, path: &str) -> bool {
         check_pattern(pattern).unwrap();
-        let np = NormPath::new(path.as_bytes());
+        let mut scratch = [0u8; BUF];
+        let np = NormPath::new(path.as_bytes(), &mut scratch);
         assert!(!np.malformed(), "{path} is malformed");
         np.matches(pattern)
     }
@@ -358,8 +392,8 @@ mod tests {
         assert!(m("/admin/**", "/%61dmin/x?y=1"));
         assert!(m("/files/a%20b", "/files/a%20b"));
         assert!(m("/caf%C3%A9", "/caf%c3%a9"));
-        assert_eq!(NormPath::new(b"/a%2dz?q").as_bytes(), b"/a-z");
-        assert_eq!(NormPath::new(b"/a%e2%82%ac").as_bytes(), b"/a%E2%82%AC");
+        assert_eq!(norm(b"/a%2dz?q").1, b"/a-z");
+        assert_eq!(norm(b"/a%e2%82%ac").1, b"/a%E2%82%AC");
     }
 
     #[test]
@@ -386,15 +420,15 @@ mod tests {
             b"/a\x7fb",
             b"/a\tb",
         ] {
-            assert!(NormPath::new(bad).malformed(), "{:?} should be malformed", core::str::from_utf8(bad));
+            assert!(norm(bad).0, "{:?} should be malformed", core::str::from_utf8(bad));
         }
         let long = [b'a'; MAX_PATH + 1];
         let mut p = [b'/'; MAX_PATH + 1];
         p[1..].copy_from_slice(&long[1..]);
-        assert!(NormPath::new(&p).malformed());
-        assert!(!NormPath::new(&p[..MAX_PATH]).malformed());
+        assert!(norm(&p).0);
+        assert!(!norm(&p[..MAX_PATH]).0);
         for good in [&b"/"[..], b"/a/.b", b"/a/..b", b"/a/...", b"/a.", b"/a/b/", b"/%zz", b"/a?//..\\"] {
-            assert!(!NormPath::new(good).malformed(), "{:?} should be fine", core::str::from_utf8(good));
+            assert!(!norm(good).0, "{:?} should be fine", core::str::from_utf8(good));
         }
     }
 

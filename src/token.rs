@@ -6,8 +6,7 @@
 //! the candidate whose MAC verified is selected with masks. Claim types follow RFC 7519
 //! strictly: a registered claim of the wrong type makes the token malformed, never "absent".
 
-use base64ct::{Base64UrlUnpadded, Encoding};
-
+use crate::base64::{Base64Error, decode_url_vartime};
 use crate::capacity::{MAX_CLAIM_ELEMENTS, MAX_KEYS, MAX_NAME, MAX_SUBJECT, MAX_TOKEN_HEADER, MAX_TOKEN_PAYLOAD};
 use crate::ct::{self, Choice};
 use crate::json::{self, JStr, JsonError, Value};
@@ -17,7 +16,7 @@ use crate::policy::{Alg, KeySpec, PolicyBody};
 /// What a presented bearer token amounts to. Public fields are derived from the token alone;
 /// `mac_ok`, `issuer_ok`, `audience_ok`, `key` and `roles` depend on key material.
 #[derive(Clone)]
-pub(crate) struct TokenCheck {
+pub(crate) struct TokenCheck<'b> {
     pub(crate) malformed: bool,
     pub(crate) alg_rejected: bool,
     pub(crate) unknown_key: bool,
@@ -32,17 +31,17 @@ pub(crate) struct TokenCheck {
     pub(crate) mfa: bool,
     pub(crate) iat: Option<u64>,
     pub(crate) exp: u64,
-    pub(crate) sub: [u8; MAX_SUBJECT],
-    pub(crate) sub_len: Option<usize>,
+    /// The `sub` claim (public).
+    pub(crate) sub: Option<JStr<'b>>,
 }
 
-impl core::fmt::Debug for TokenCheck {
+impl core::fmt::Debug for TokenCheck<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("TokenCheck").field("malformed", &self.malformed).finish_non_exhaustive()
     }
 }
 
-impl TokenCheck {
+impl TokenCheck<'_> {
     fn malformed() -> Self {
         Self {
             malformed: true,
@@ -58,8 +57,7 @@ impl TokenCheck {
             mfa: false,
             iat: None,
             exp: 0,
-            sub: [0; MAX_SUBJECT],
-            sub_len: None,
+            sub: None,
         }
     }
 }
@@ -132,34 +130,34 @@ fn parse_claims<'a>(bytes: &'a [u8], keys: &[KeySpec<'_>]) -> Result<Claims<'a>,
     };
     json::for_each_member(bytes, |name, value| {
         let string = |v: Value<'a>| if let Value::Str(s) = v { Ok(s) } else { Err(JsonError) };
-        if name.eq(b"exp") {
-            set_once(&mut c.exp, numeric_date(value)?)?;
-        } else if name.eq(b"nbf") {
-            set_once(&mut c.nbf, numeric_date(value)?)?;
-        } else if name.eq(b"iat") {
-            set_once(&mut c.iat, numeric_date(value)?)?;
-        } else if name.eq(b"iss") {
-            set_once(&mut c.iss, string(value)?)?;
-        } else if name.eq(b"sub") {
-            set_once(&mut c.sub, string(value)?)?;
-        } else if name.eq(b"aud") {
-            check_string_or_array(value)?;
-            set_once(&mut c.aud, value)?;
-        } else if name.eq(b"amr") {
-            let Value::Array(a) = value else { return Err(JsonError) };
-            check_string_or_array(value)?;
-            set_once(&mut c.amr, a)?;
-        } else if name.eq(b"scope") {
-            set_once(&mut c.scope, string(value)?)?;
-        }
-        // A key's roles claim may also be one of the names above (`scope` excepted).
-        for (slot, key) in c.roles.iter_mut().zip(keys) {
-            if name.eq(key.roles_claim.as_bytes()) {
-                check_string_or_array(value)?;
-                set_once(slot, value)?;
+        name.with_plain::<{ MAX_NAME }, _>(|name, _| {
+            match name {
+                b"exp" => set_once(&mut c.exp, numeric_date(value)?)?,
+                b"nbf" => set_once(&mut c.nbf, numeric_date(value)?)?,
+                b"iat" => set_once(&mut c.iat, numeric_date(value)?)?,
+                b"iss" => set_once(&mut c.iss, string(value)?)?,
+                b"sub" => set_once(&mut c.sub, string(value)?)?,
+                b"aud" => {
+                    check_string_or_array(value)?;
+                    set_once(&mut c.aud, value)?;
+                }
+                b"amr" => {
+                    let Value::Array(a) = value else { return Err(JsonError) };
+                    check_string_or_array(value)?;
+                    set_once(&mut c.amr, a)?;
+                }
+                b"scope" => set_once(&mut c.scope, string(value)?)?,
+                _ => {}
             }
-        }
-        Ok(())
+            // A key's roles claim may also be one of the names above (`scope` excepted).
+            for (slot, key) in c.roles.iter_mut().zip(keys) {
+                if name == key.roles_claim.as_bytes() {
+                    check_string_or_array(value)?;
+                    set_once(slot, value)?;
+                }
+            }
+            Ok(())
+        })
     })?;
     Ok(c)
 }
@@ -216,10 +214,11 @@ fn roles_from(v: Option<Value<'_>>, scope: Option<JStr<'_>>, names: &[&str]) -> 
     };
     if let Some(v) = v {
         each_string(v, |s| {
-            let mut buf = [0u8; MAX_NAME];
-            if let Some(n) = s.unescape_into(&mut buf) {
-                add(buf.get(..n).unwrap_or(&[]));
-            }
+            s.with_plain::<{ MAX_NAME }, _>(|role, fits| {
+                if fits {
+                    add(role);
+                }
+            });
         });
     }
     if let Some(scope) = scope {
@@ -244,8 +243,27 @@ fn roles_from(v: Option<Value<'_>>, scope: Option<JStr<'_>>, names: &[&str]) -> 
     set
 }
 
+/// Decoding space for a token, kept by the caller so the check can borrow the claims.
+pub(crate) struct TokenBuffers {
+    header: [u8; MAX_TOKEN_HEADER],
+    payload: [u8; MAX_TOKEN_PAYLOAD],
+    signature: [u8; 64],
+}
+
+impl TokenBuffers {
+    pub(crate) const fn new() -> Self {
+        Self { header: [0; MAX_TOKEN_HEADER], payload: [0; MAX_TOKEN_PAYLOAD], signature: [0; 64] }
+    }
+}
+
 /// Checks a bearer token.
-pub(crate) fn check(policy: &PolicyBody<'_>, macs: &[MacKey], token: &[u8], now: u64) -> TokenCheck {
+pub(crate) fn check<'b>(
+    policy: &PolicyBody<'_>,
+    macs: &[MacKey],
+    token: &[u8],
+    now: u64,
+    bufs: &'b mut TokenBuffers,
+) -> TokenCheck<'b> {
     let mut parts = token.split(|&c| c == b'.');
     let (Some(h64), Some(p64), Some(s64), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return TokenCheck::malformed();
@@ -253,21 +271,14 @@ pub(crate) fn check(policy: &PolicyBody<'_>, macs: &[MacKey], token: &[u8], now:
     if h64.is_empty() || p64.is_empty() {
         return TokenCheck::malformed();
     }
-    let mut hbuf = [0u8; MAX_TOKEN_HEADER];
-    let mut pbuf = [0u8; MAX_TOKEN_PAYLOAD];
-    let mut sbuf = [0u8; 64];
-    let (Ok(hdr), Ok(payload)) = (Base64UrlUnpadded::decode(h64, &mut hbuf), Base64UrlUnpadded::decode(p64, &mut pbuf))
-    else {
+    let TokenBuffers { header: hbuf, payload: pbuf, signature: sbuf } = bufs;
+    let (Ok(hdr), Ok(payload)) = (decode_url_vartime(h64, hbuf), decode_url_vartime(p64, pbuf)) else {
         return TokenCheck::malformed();
     };
     // A signature of the wrong length is a bad signature, not a malformed token.
-    let sig: &[u8] = match Base64UrlUnpadded::decode(s64, &mut sbuf) {
+    let sig: &[u8] = match decode_url_vartime(s64, sbuf) {
         Ok(s) => s,
-        Err(base64ct::Error::InvalidLength)
-            if s64.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_')) =>
-        {
-            &[]
-        }
+        Err(Base64Error::TooLong) if s64.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_')) => &[],
         Err(_) => return TokenCheck::malformed(),
     };
     if core::str::from_utf8(hdr).is_err() || core::str::from_utf8(payload).is_err() {
@@ -286,12 +297,10 @@ pub(crate) fn check(policy: &PolicyBody<'_>, macs: &[MacKey], token: &[u8], now:
     out.malformed = false;
     out.exp = exp;
     out.iat = claims.iat;
-    if let Some(sub) = claims.sub {
-        let Some(n) = sub.unescape_into(&mut out.sub) else {
-            return TokenCheck::malformed();
-        };
-        out.sub_len = Some(n);
+    if claims.sub.is_some_and(|s| s.unescaped_len() > MAX_SUBJECT) {
+        return TokenCheck::malformed();
     }
+    out.sub = claims.sub;
 
     // Rows 12: the algorithm and the key.
     let mut alg_name = [0u8; 8];
