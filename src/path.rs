@@ -208,10 +208,13 @@ impl<'r> NormPath<'r> {
         (start, end.saturating_sub(start), k < self.segments)
     }
 
-    /// Whether `pattern` (valid, normalized) matches. The work depends on the pattern only.
+    /// Whether `pattern` (valid, normalized) matches. The work depends on the pattern only:
+    /// one pass over its bytes, each literal byte compared with the path byte at the same
+    /// offset of the same segment (reads are clamped, so a short path costs the same).
     pub(crate) fn matches(&self, pattern: &str) -> bool {
-        let path = self.as_bytes();
-        // Clamped reads stay in bounds, so every comparison costs the same.
+        let len = self.bytes.len();
+        // An empty path (always malformed) reads a stand-in byte, so reads need no branch.
+        let path: &[u8] = if self.bytes.is_empty() { b"\0" } else { self.bytes };
         let last = path.len().saturating_sub(1);
         let pat = pattern.as_bytes();
         let (body, tail) = match pat.strip_suffix(b"/**") {
@@ -219,20 +222,34 @@ impl<'r> NormPath<'r> {
             None => (pat, false),
         };
         let mut ok = true;
+        // Segment `k` of the pattern is being compared from path offset `start`; `t` bytes of
+        // it so far, `diff` collects their differences, `star` marks a `*` segment.
         let mut k = 0usize;
-        for seg in body.split(|&c| c == b'/').skip(1) {
-            let (start, len, exists) = self.segment(k, path.len());
-            if seg == b"*" {
-                ok &= exists & (len > 0);
-            } else {
-                let mut diff = u8::from(len != seg.len()) | u8::from(!exists);
-                for (t, &pc) in seg.iter().enumerate() {
+        let mut start = self.segment(0, len).0;
+        let mut t = 0usize;
+        let mut diff = 0u8;
+        let mut star = false;
+        let mut close = |k: &mut usize, start: &mut usize, t: &mut usize, diff: &mut u8, star: &mut bool| {
+            let (_, seg_len, exists) = self.segment(*k, len);
+            ok &= exists & if *star { seg_len > 0 } else { (*diff == 0) & (seg_len == *t) };
+            *k = k.wrapping_add(1);
+            *start = self.segment(*k, len).0;
+            (*t, *diff, *star) = (0, 0, false);
+        };
+        // `body` is empty (`/**`) or starts with `/`; the pattern's first `/` opens segment 0.
+        if let Some(rest) = body.get(1..) {
+            for &c in rest {
+                if c == b'/' {
+                    close(&mut k, &mut start, &mut t, &mut diff, &mut star);
+                } else if c == b'*' {
+                    star = true;
+                } else {
                     let idx = start.wrapping_add(t).min(last);
-                    diff |= path.get(idx).copied().unwrap_or(0) ^ pc;
+                    diff |= path.get(idx).copied().unwrap_or(0) ^ c;
+                    t = t.wrapping_add(1);
                 }
-                ok &= diff == 0;
             }
-            k = k.wrapping_add(1);
+            close(&mut k, &mut start, &mut t, &mut diff, &mut star);
         }
         ok & if tail { self.segments >= k } else { self.segments == k }
     }
