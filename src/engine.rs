@@ -282,15 +282,9 @@ impl<'a> Engine<'a> {
         bufs: &'b mut Option<TokenBuffers>,
     ) -> (Verdict<'b>, Context<'r>) {
         let p = &self.policy;
-        // Scratch only when the path has escapes to decode (zeroing 2 KiB costs time).
-        let mut path_scratch;
-        let scratch: &mut [u8] = if crate::path::needs_scratch(req.path) {
-            path_scratch = [0u8; crate::path::BUF];
-            &mut path_scratch
-        } else {
-            &mut []
-        };
-        let path = NormPath::new(req.path, scratch);
+        // The normalized path, with room for the word reads of pattern matching.
+        let mut scratch = [0u8; crate::path::BUF];
+        let path = NormPath::new(req.path, &mut scratch);
         let scanned = credential::scan(req.headers, p.settings.api_key_header);
         let preflight = req.method == b"OPTIONS" && scanned.origin.is_some() && scanned.acrm.is_some();
         let method = if preflight { scanned.acrm.unwrap_or(&[]) } else { req.method };
