@@ -57,15 +57,21 @@ fn decode<'o>(input: &[u8], out: &'o mut [u8], t: &[u8; 256]) -> Result<&'o [u8]
         let v = t.get(usize::from(c)).copied().unwrap_or(NO);
         if v == NO { Err(Base64Error::Invalid) } else { Ok(u32::from(v)) }
     };
+    // Full quads without a branch per character: invalid characters map to 0xff, whose high
+    // bit survives the OR into `bad` and is checked once at the end.
+    let lut = |c: u8| t.get(usize::from(c)).copied().unwrap_or(NO);
+    let mut bad = 0u8;
     let mut chunks = input.chunks_exact(4);
     let mut outs = dst.chunks_exact_mut(3);
     for (q, o) in (&mut chunks).zip(&mut outs) {
-        let mut n = 0u32;
-        for &c in q {
-            n = (n << 6) | val(c)?;
-        }
-        let [_, a, b, c] = n.to_be_bytes();
-        o.copy_from_slice(&[a, b, c]);
+        let [a, b, c, d] = <[u8; 4]>::try_from(q).unwrap_or([NO; 4]).map(lut);
+        bad |= a | b | c | d;
+        let n = (u32::from(a) << 18) | (u32::from(b) << 12) | (u32::from(c) << 6) | u32::from(d);
+        let [_, x, y, z] = n.to_be_bytes();
+        o.copy_from_slice(&[x, y, z]);
+    }
+    if bad & 0x80 != 0 {
+        return Err(Base64Error::Invalid);
     }
     let tail = chunks.remainder();
     let o = outs.into_remainder();

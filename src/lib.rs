@@ -35,6 +35,7 @@ pub mod path;
 pub mod policy;
 mod reason;
 mod request;
+mod scan;
 mod token;
 
 pub use decision::{Decision, Roles, Subject};

@@ -24,6 +24,7 @@
 //! time spent on rules does not depend on which rule matched.
 
 use crate::capacity::{MAX_PATH, MAX_PATTERN_SEGMENTS};
+use crate::scan::{HIGH, LOW, eq_bytes, first};
 
 /// Scratch for the normalized path: the path plus slack, so that the three-byte writes of
 /// normalization never need a bounds branch and pattern matching can read whole 8-byte words.
@@ -251,7 +252,7 @@ impl<'r> NormPath<'r> {
             let here = at.wrapping_add(i.wrapping_sub(run));
             let stars = eq_bytes(w, b'*') & low_bytes_hi(n);
             // Bytes of this word that belong to the current run.
-            let take = if stars == 0 { n } else { bytes_before(stars) };
+            let take = if stars == 0 { n } else { first(stars) };
             diff |= (self.word(here) ^ w) & low_bytes(take);
             seen = seen.wrapping_add(count(eq_bytes(w, b'/') & low_bytes_hi(take)));
             i = i.wrapping_add(take);
@@ -273,9 +274,6 @@ impl<'r> NormPath<'r> {
     }
 }
 
-const LOW: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
-
 /// Up to 8 bytes of `pattern` from `at`, zero-padded, little-endian, and how many there are.
 #[inline]
 fn pattern_word(pattern: &[u8], at: usize) -> (u64, usize) {
@@ -290,13 +288,6 @@ fn pattern_word(pattern: &[u8], at: usize) -> (u64, usize) {
     (u64::from_le_bytes(w), rest.len().min(8))
 }
 
-/// The high bit of every byte of `w` equal to `b` (exact: no carries between bytes).
-#[inline]
-fn eq_bytes(w: u64, b: u8) -> u64 {
-    let t = w ^ LOW.wrapping_mul(u64::from(b));
-    !(((t & !HIGH).wrapping_add(!HIGH)) | t) & HIGH
-}
-
 /// A mask of the low `n` bytes (`n` ≤ 8).
 #[inline]
 fn low_bytes(n: usize) -> u64 {
@@ -308,12 +299,6 @@ fn low_bytes(n: usize) -> u64 {
 #[inline]
 fn low_bytes_hi(n: usize) -> u64 {
     low_bytes(n) & HIGH
-}
-
-/// Number of bytes below the lowest flagged byte of a non-zero `eq_bytes` mask.
-#[inline]
-fn bytes_before(flags: u64) -> usize {
-    usize::try_from(flags.trailing_zeros() / 8).unwrap_or(0)
 }
 
 /// Number of flagged bytes of an `eq_bytes` mask: the flags moved to bit 0 of each byte and

@@ -256,6 +256,12 @@ impl TokenBuffers {
     }
 }
 
+/// The bytes before and after the first `.`.
+fn split_at_dot(s: &[u8]) -> Option<(&[u8], &[u8])> {
+    let i = crate::scan::find_byte(s, b'.')?;
+    Some((s.get(..i)?, s.get(i.wrapping_add(1)..)?))
+}
+
 /// Checks a bearer token.
 pub(crate) fn check<'b>(
     policy: &PolicyBody<'_>,
@@ -264,10 +270,12 @@ pub(crate) fn check<'b>(
     now: u64,
     bufs: &'b mut TokenBuffers,
 ) -> TokenCheck<'b> {
-    let mut parts = token.split(|&c| c == b'.');
-    let (Some(h64), Some(p64), Some(s64), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    // Three segments separated by dots (found a word at a time: the token is public).
+    let Some((h64, rest)) = split_at_dot(token) else { return TokenCheck::malformed() };
+    let Some((p64, s64)) = split_at_dot(rest) else { return TokenCheck::malformed() };
+    if crate::scan::find_byte(s64, b'.').is_some() {
         return TokenCheck::malformed();
-    };
+    }
     if h64.is_empty() || p64.is_empty() {
         return TokenCheck::malformed();
     }
