@@ -55,15 +55,21 @@ fn note<'r>(slot: &mut Option<&'r [u8]>, count: &mut u8, value: &'r [u8]) {
     *slot = Some(if *count == 1 { value } else { &[] });
 }
 
+/// Whether a header name (public) is `want`, ASCII case-insensitively.
+fn name_is(name: &[u8], want: &[u8]) -> bool {
+    name.len() == want.len() && name.eq_ignore_ascii_case(want)
+}
+
 pub(crate) fn scan<'r>(headers: &[Header<'r>], api_key_header: &str) -> Scanned<'r> {
     let (mut auth, mut api, mut origin, mut acrm) = (None, None, None, None);
     let (mut n_auth, mut n_api, mut n_origin, mut n_acrm) = (0u8, 0u8, 0u8, 0u8);
     for h in headers {
         // Compare against every name the engine reads, without stopping at the first hit.
-        let is_auth = ct::eq_ignore_case_public(h.name, b"authorization");
-        let is_api = ct::eq_ignore_case_public(h.name, api_key_header.as_bytes());
-        let is_origin = ct::eq_ignore_case_public(h.name, b"origin");
-        let is_acrm = ct::eq_ignore_case_public(h.name, b"access-control-request-method");
+        // Names are public: a length mismatch (most headers) settles a comparison at once.
+        let is_auth = name_is(h.name, b"authorization");
+        let is_api = name_is(h.name, api_key_header.as_bytes());
+        let is_origin = name_is(h.name, b"origin");
+        let is_acrm = name_is(h.name, b"access-control-request-method");
         let v = trim(h.value);
         if is_auth {
             note(&mut auth, &mut n_auth, v);
