@@ -302,6 +302,10 @@ impl<'a> JStr<'a> {
 
     /// Unescapes into `out`; `None` if it does not fit.
     pub(crate) fn unescape_into(&self, out: &mut [u8]) -> Option<usize> {
+        if !self.escaped {
+            out.get_mut(..self.raw.len())?.copy_from_slice(self.raw);
+            return Some(self.raw.len());
+        }
         let mut n = 0usize;
         for b in self.bytes() {
             *out.get_mut(n)? = b;

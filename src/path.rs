@@ -288,11 +288,12 @@ fn pattern_word(pattern: &[u8], at: usize) -> (u64, usize) {
     (u64::from_le_bytes(w), rest.len().min(8))
 }
 
-/// A mask of the low `n` bytes (`n` ≤ 8).
+/// A mask of the low `n` bytes (`n` ≤ 8), without a branch.
 #[inline]
 fn low_bytes(n: usize) -> u64 {
-    let bits = u32::try_from(n.wrapping_mul(8)).unwrap_or(64);
-    1u64.checked_shl(bits).map_or(u64::MAX, |b| b.wrapping_sub(1))
+    let bits = u32::try_from((n & 7).wrapping_mul(8)).unwrap_or(0);
+    let full = 0u64.wrapping_sub(u64::from(n >= 8));
+    (1u64 << bits).wrapping_sub(1) | full
 }
 
 /// The high bits of the low `n` bytes.
