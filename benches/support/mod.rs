@@ -280,9 +280,13 @@ pub fn claims(roles: &[&str], exp: u64) -> String {
 /// The JOSE header of the shared token.
 pub const JOSE_HEADER: &str = r#"{"alg":"HS256","typ":"JWT","kid":"2026-q4"}"#;
 
-/// The shared HS256 token: valid at [`NOW`] for an hour, roles [`TOKEN_ROLES`].
+/// `exp` of the shared token. Far ahead of [`NOW`] because `jsonwebtoken` (in the peers
+/// crate) validates against the real clock; Warden takes `now` from the request.
+pub const EXP: u64 = 2_000_000_000;
+
+/// The shared HS256 token: valid from `NOW - 60` to [`EXP`], roles [`TOKEN_ROLES`].
 pub fn token() -> String {
-    hs256(JOSE_HEADER, &claims(TOKEN_ROLES, NOW + 3600), HS256_SECRET)
+    hs256(JOSE_HEADER, &claims(TOKEN_ROLES, EXP), HS256_SECRET)
 }
 
 /// The token's signing input (`header.payload`) and its decoded signature.
@@ -363,7 +367,7 @@ pub fn cases() -> Vec<Case> {
     let at = bad_sig.len() - 10;
     bad_sig[at] = if bad_sig[at] == b'A' { b'B' } else { b'A' };
     let bad_sig = String::from_utf8(bad_sig).unwrap();
-    let no_role = hs256(JOSE_HEADER, &claims(&["svc03-reader", "svc04-reader"], NOW + 3600), HS256_SECRET);
+    let no_role = hs256(JOSE_HEADER, &claims(&["svc03-reader", "svc04-reader"], EXP), HS256_SECRET);
     let basic = format!("Basic {}", Base64::encode_string(format!("{BASIC_USER}:{BASIC_PASSWORD}").as_bytes()));
     let mut ip = case("ip_403", "GET", TARGET_PATH, bearer(&token), (403, "ip_blocked"));
     ip.ip = Some(BLOCKED_IP.parse().unwrap());
