@@ -7,13 +7,16 @@ cd "$(dirname "$0")"
 BUDGET=${WARDEN_FLASH_BUDGET:-38912}
 sz() { arm-none-eabi-size -A "$1" | awk '$1==".text" || $1==".rodata" {s+=$2} END {print s}'; }
 part() { arm-none-eabi-size -A "$1" | awk -v n="$2" '$1==n {print $2}'; }
-cargo build --locked --release -q
-cargo build --locked --profile release-s -q
-cargo build --locked --release -q --features baseline --target-dir target/baseline
-cargo build --locked --profile release-s -q --features baseline --target-dir target/baseline
+# `size.sh z` measures opt-level z only (what CI gates on); no argument measures z and s.
+PROFILES="release:z release-s:s"
+if [ "${1:-}" = z ]; then PROFILES="release:z"; fi
+for p in $PROFILES; do
+  cargo build --locked --profile "${p%%:*}" -q
+  cargo build --locked --profile "${p%%:*}" -q --features baseline --target-dir target/baseline
+done
 T=target/thumbv7em-none-eabihf
 printf '%-8s %10s %10s %10s %12s %12s\n' profile text rodata flash without-warden warden
-for p in release:z release-s:s; do
+for p in $PROFILES; do
   dir=${p%%:*}; lvl=${p##*:}
   with=$T/$dir/warden-cortex-m; without=target/baseline/thumbv7em-none-eabihf/$dir/warden-cortex-m
   w=$(sz "$with"); b=$(sz "$without")
