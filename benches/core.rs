@@ -27,6 +27,23 @@ fn decisions(c: &mut Criterion) {
     }
 }
 
+/// Each decision kind on the example policy (`policies/edge-api.wdn`): `example/<case>`.
+fn example(c: &mut Criterion) {
+    let engine = support::example::engine();
+    let mut g = c.benchmark_group("example");
+    for case in support::example::cases() {
+        support::assert_expected(&engine, &case);
+        let name = match case.name {
+            "basic_allow" => format!("basic_allow_pbkdf2_{}", support::example::PBKDF2_ITERATIONS),
+            n => n.to_owned(),
+        };
+        case.with(|req| {
+            g.bench_function(&name, |b| b.iter(|| black_box(&engine).evaluate(black_box(req)).status()));
+        });
+    }
+    g.finish();
+}
+
 /// Loading a compiled policy: header, digest, body decode, validation, key precomputation.
 fn load(c: &mut Criterion) {
     let mut g = c.benchmark_group("load");
@@ -37,6 +54,12 @@ fn load(c: &mut Criterion) {
             b.iter(|| Engine::load(black_box(blob), &keys).map(|e| e.policy().rules.len()).unwrap_or(0));
         });
     }
+    let keys = support::example::keys();
+    let ring: Vec<warden::KeyMaterial<'_>> =
+        keys.iter().map(|(id, s)| warden::KeyMaterial { id, secret: s.as_slice() }).collect();
+    g.bench_function("example", |b| {
+        b.iter(|| Engine::load(black_box(support::example::BLOB), &ring).map(|e| e.policy().rules.len()).unwrap_or(0));
+    });
     g.finish();
 }
 
@@ -60,5 +83,5 @@ fn scaling(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, decisions, load, scaling);
+criterion_group!(benches, decisions, example, load, scaling);
 criterion_main!(benches);

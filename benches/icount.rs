@@ -57,9 +57,13 @@ fn case_names() -> Vec<String> {
             v.push(format!("{which}_{n}_rules"));
         }
     }
+    for c in support::example::cases() {
+        v.push(format!("example_{}", c.name));
+    }
     for n in [8, 32, 128] {
         v.push(format!("load_{n}_rules"));
     }
+    v.push("load_example".into());
     v.push("ref_hmac_sha256_fresh_key".into());
     v.push("ref_hmac_sha256_precomputed_pads".into());
     v
@@ -67,6 +71,21 @@ fn case_names() -> Vec<String> {
 
 /// Runs one case: setup outside, the measured work inside [`icount_measured_region`].
 fn run_case(name: &str) -> u64 {
+    if name == "load_example" {
+        let keys = support::example::keys();
+        let ring: Vec<warden::KeyMaterial<'_>> =
+            keys.iter().map(|(id, s)| warden::KeyMaterial { id, secret: s.as_slice() }).collect();
+        return icount_measured_region(&|| {
+            Engine::load(black_box(support::example::BLOB), &ring).map(|e| e.policy().rules.len() as u64).unwrap_or(0)
+        });
+    }
+    if let Some(which) = name.strip_prefix("example_") {
+        let engine = support::example::engine();
+        let case = support::example::cases().into_iter().find(|c| c.name == which).unwrap();
+        support::assert_expected(&engine, &case);
+        return case
+            .with(|req| icount_measured_region(&|| u64::from(black_box(&engine).evaluate(black_box(req)).status())));
+    }
     if let Some(rest) = name.strip_prefix("load_") {
         let n: usize = rest.trim_end_matches("_rules").parse().unwrap();
         let blob = support::blob(n);

@@ -395,3 +395,132 @@ pub fn assert_expected(engine: &Engine<'_>, case: &Case) {
     });
     assert_eq!(got, case.expect, "case {}", case.name);
 }
+
+/// The example policy of the repository (`policies/edge-api.toml`, compiled), its dev keys
+/// and requests of every kind against it (its dev credentials are in `edge-api.cases.toml`).
+pub mod example {
+    use base64ct::{Base64, Base64Unpadded, Base64Url, Base64UrlUnpadded, Encoding};
+
+    use super::{Case, NOW, hs256};
+
+    /// The compiled example policy.
+    pub const BLOB: &[u8] = include_bytes!("../../policies/edge-api.wdn");
+    const KEYS: &str = include_str!("../../policies/edge-api.keys.toml");
+    /// PBKDF2 iterations of the example's Basic credentials (dev value).
+    pub const PBKDF2_ITERATIONS: u32 = 1000;
+
+    /// (id, secret) of every key in `edge-api.keys.toml` (a tiny reader for its three lines).
+    pub fn keys() -> Vec<(&'static str, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut id = None;
+        let value = |line: &'static str| line.split_once('=').map(|(_, v)| v.trim().trim_matches('"')).unwrap();
+        for line in KEYS.lines().map(str::trim) {
+            if line.starts_with("id =") {
+                id = Some(value(line));
+            } else if line.starts_with("secret_hex =") {
+                let hex = value(line);
+                let bytes =
+                    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+                out.push((id.take().unwrap(), bytes));
+            } else if line.starts_with("secret_b64 =") {
+                let b = value(line);
+                let bytes = Base64::decode_vec(b)
+                    .or_else(|_| Base64Unpadded::decode_vec(b))
+                    .or_else(|_| Base64Url::decode_vec(b))
+                    .or_else(|_| Base64UrlUnpadded::decode_vec(b))
+                    .unwrap();
+                out.push((id.take().unwrap(), bytes));
+            }
+        }
+        out
+    }
+
+    /// Loads the example with its keys (leaked: fixtures live for the process).
+    pub fn engine() -> warden::Engine<'static> {
+        let keys: &'static [(&'static str, Vec<u8>)] = Box::leak(keys().into_boxed_slice());
+        let ring: Vec<warden::KeyMaterial<'static>> =
+            keys.iter().map(|(id, s)| warden::KeyMaterial { id, secret: s.as_slice() }).collect();
+        warden::Engine::load(BLOB, &ring).unwrap()
+    }
+
+    fn token(roles: &[&str], exp: u64, secret: &[u8]) -> String {
+        let roles: Vec<String> = roles.iter().map(|r| format!("\"{r}\"")).collect();
+        let claims = format!(
+            r#"{{"sub":"alice","iss":"https://auth.example.com","aud":"edge-api","iat":{NOW},"exp":{exp},"roles":[{}]}}"#,
+            roles.join(",")
+        );
+        hs256(r#"{"alg":"HS256","typ":"JWT","kid":"2026-q4"}"#, &claims, secret)
+    }
+
+    fn case(
+        name: &'static str,
+        method: &str,
+        path: &str,
+        ip: &str,
+        headers: &[(&str, String)],
+        expect: (u16, &'static str),
+    ) -> Case {
+        let mut all: Vec<(String, String)> = vec![
+            ("host".into(), "api.example.com".into()),
+            ("user-agent".into(), "curl/8.11.1".into()),
+            ("accept".into(), "application/json".into()),
+        ];
+        all.extend(headers.iter().map(|(n, v)| ((*n).to_owned(), v.clone())));
+        Case { name, method: method.into(), path: path.into(), headers: all, ip: Some(ip.parse().unwrap()), expect }
+    }
+
+    /// Requests of every benchmarked kind against the example policy.
+    pub fn cases() -> Vec<Case> {
+        let keys = keys();
+        let secret = &keys.iter().find(|(id, _)| *id == "2026-q4").unwrap().1;
+        let exp = NOW + 3600;
+        let good = token(&["orders:read"], exp, secret);
+        let expired = token(&["orders:read"], NOW - 3600, secret);
+        let mut bad = good.clone().into_bytes();
+        let at = bad.len() - 10;
+        bad[at] = if bad[at] == b'A' { b'B' } else { b'A' };
+        let bad = String::from_utf8(bad).unwrap();
+        let no_role = token(&["partner"], exp, secret);
+        let origin = ("origin", "https://console.example.com".to_owned());
+        let bearer = |t: &str| ("authorization", format!("Bearer {t}"));
+        let basic = format!("Basic {}", Base64::encode_string(b"auditor:dev-auditor-password"));
+        let orders = "/api/v1/orders/42";
+        let ip = "198.18.0.7";
+        vec![
+            case("jwt_allow", "GET", orders, ip, &[origin.clone(), bearer(&good)], (200, "allowed")),
+            case(
+                "api_key_allow",
+                "POST",
+                "/deploy/web",
+                "192.0.2.10",
+                &[("x-api-key", "wk_DhPFDAtn1ATuO8PS9G3ud6eiQgwxjftNci2uyCG7ODw".into())],
+                (200, "allowed"),
+            ),
+            case("basic_allow", "GET", "/api/v1/reports/2025/q4", ip, &[("authorization", basic)], (200, "allowed")),
+            case("expired_401", "GET", orders, ip, &[origin.clone(), bearer(&expired)], (401, "token_expired")),
+            case("bad_signature_401", "GET", orders, ip, &[origin.clone(), bearer(&bad)], (401, "token_bad_signature")),
+            case(
+                "insufficient_role_403",
+                "GET",
+                orders,
+                ip,
+                &[origin.clone(), bearer(&no_role)],
+                (403, "insufficient_role"),
+            ),
+            case("ip_403", "GET", orders, "203.0.113.9", &[origin.clone(), bearer(&good)], (403, "ip_blocked")),
+            case(
+                "preflight",
+                "OPTIONS",
+                orders,
+                ip,
+                &[
+                    ("origin", "https://shop.example.com".into()),
+                    ("access-control-request-method", "PUT".into()),
+                    ("access-control-request-headers", "authorization, content-type".into()),
+                ],
+                (200, "preflight"),
+            ),
+            case("no_match_403", "GET", "/internal/metrics/cpu", ip, &[bearer(&good)], (403, "no_matching_rule")),
+        ]
+    }
+}
