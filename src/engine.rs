@@ -10,7 +10,7 @@
 use core::net::IpAddr;
 
 use crate::blob::BlobInfo;
-use crate::capacity::MAX_KEYS;
+use crate::capacity::{MAX_KEYS, MAX_RULES};
 use crate::credential::{self, CredentialCheck, Presented};
 use crate::ct::{self, Choice};
 use crate::decision::{
@@ -24,7 +24,7 @@ pub use crate::load::KeyMaterial;
 use crate::load::{self, Loaded};
 use crate::mac::MacKey;
 use crate::origin::Origin;
-use crate::path::NormPath;
+use crate::path::{NormPath, Shape};
 use crate::policy::{CredentialKind, MethodSet, OriginSet, PolicyBody, RangeSet, RoleSet, Rule, Scheme};
 use crate::reason::{AllowReason, ForbiddenReason, Reason, UnauthorizedReason};
 use crate::request::Request;
@@ -48,6 +48,8 @@ pub struct Engine<'a> {
     pub(crate) info: BlobInfo,
     pub(crate) policy: PolicyBody<'a>,
     pub(crate) macs: heapless::Vec<MacKey, MAX_KEYS>,
+    /// Shape of each rule's path pattern, by rule index (worked out at load).
+    pub(crate) shapes: heapless::Vec<Shape, MAX_RULES>,
     pub(crate) max_iterations: u32,
     pub(crate) signature: SignatureState,
 }
@@ -225,7 +227,12 @@ impl<'a> Engine<'a> {
     }
 
     fn from_loaded(l: Loaded<'a>, signature: SignatureState) -> Self {
-        Self { info: l.info, policy: l.policy, macs: l.macs, max_iterations: l.max_iterations, signature }
+        let mut shapes = heapless::Vec::new();
+        for r in &l.policy.rules {
+            // Cannot fail: the policy has at most MAX_RULES rules (checked by load).
+            let _ = shapes.push(Shape::of(r.path));
+        }
+        Self { info: l.info, policy: l.policy, macs: l.macs, shapes, max_iterations: l.max_iterations, signature }
     }
 
     /// The compiled policy.
@@ -301,8 +308,8 @@ impl<'a> Engine<'a> {
         let mut governing = usize::MAX;
         let mut found = false;
         let mut path_any = false;
-        for (i, r) in p.rules.iter().enumerate() {
-            let path_hit = path.matches(r.path);
+        for (i, (r, shape)) in p.rules.iter().zip(&self.shapes).enumerate() {
+            let path_hit = path.matches_shape(r.path, *shape);
             let method_hit = r.any_method | (r.methods.0 & method_bits != 0);
             let hit = path_hit & method_hit;
             let take = hit & !found;

@@ -221,7 +221,63 @@ impl<'r> NormPath<'r> {
         u64::from_le_bytes(w.unwrap_or([0; 8]))
     }
 
-    /// Whether `pattern` (valid, normalized) matches. The work depends on the pattern only.
+    /// Differences between `run` and the path bytes from offset `at`, a word at a time
+    /// (zero when they are equal; bytes past the path are compared with scratch contents, so
+    /// callers check that the run lies inside the path).
+    #[inline]
+    fn run_diff(&self, at: usize, run: &[u8]) -> u64 {
+        let mut diff = 0u64;
+        let mut at = at;
+        let mut chunks = run.chunks_exact(8);
+        for c in &mut chunks {
+            diff |= self.word(at) ^ u64::from_le_bytes(<[u8; 8]>::try_from(c).unwrap_or([0; 8]));
+            at = at.wrapping_add(8);
+        }
+        let tail = chunks.remainder();
+        if !tail.is_empty() {
+            let w = tail.iter().rev().fold(0u64, |w, &b| (w << 8) | u64::from(b));
+            diff |= (self.word(at) ^ w) & low_bytes(tail.len());
+        }
+        diff
+    }
+
+    /// Whether `pattern`, of shape `shape` (both from load), matches. The work depends on the
+    /// pattern only: the literal run before the `*` is compared from offset 0, the run after
+    /// it from the `/` that ends the `*` segment, a word at a time; the `*` segment must exist
+    /// and be non-empty, the last run must end where a path segment ends, and the segment
+    /// count must equal the pattern's (or reach it, with a trailing `/**`). Patterns with
+    /// several `*` go to [`NormPath::matches`].
+    pub(crate) fn matches_shape(&self, pattern: &str, shape: Shape) -> bool {
+        if shape.general {
+            return self.matches(pattern);
+        }
+        let len = self.bytes.len();
+        let body = pattern.as_bytes().get(..usize::from(shape.body)).unwrap_or(&[]);
+        if body.is_empty() {
+            // `/**` matches every path.
+            return shape.tail;
+        }
+        let segments = usize::from(shape.segments);
+        let mut ok = true;
+        let (diff, end) = if shape.star == u16::MAX {
+            (self.run_diff(0, body), body.len())
+        } else {
+            let star = usize::from(shape.star);
+            let before = body.get(..star).unwrap_or(&[]);
+            let after = body.get(star.wrapping_add(1)..).unwrap_or(&[]);
+            let k = usize::from(shape.star_segment);
+            let (_, seg_len, exists) = self.segment(k, len);
+            ok &= (before.len() <= len) & exists & (seg_len > 0);
+            let at = self.slash.get(k.wrapping_add(1)).copied().unwrap_or(len);
+            (self.run_diff(0, before) | self.run_diff(at, after), at.wrapping_add(after.len()))
+        };
+        // The last run ends where segment `segments - 1` ends (so inside the path).
+        ok &= end == self.slash.get(segments).copied().unwrap_or(len);
+        ok & (diff == 0) & if shape.tail { self.segments >= segments } else { self.segments == segments }
+    }
+
+    /// Whether `pattern` (valid, normalized) matches, for any number of `*`. The work depends
+    /// on the pattern only.
     ///
     /// The pattern is read in 8-byte words and cut at its `*` segments into runs of literal
     /// bytes. The first run is compared with the path from offset 0, each later one from the
@@ -286,6 +342,51 @@ fn pattern_word(pattern: &[u8], at: usize) -> (u64, usize) {
         dst.copy_from_slice(rest);
     }
     (u64::from_le_bytes(w), rest.len().min(8))
+}
+
+/// What matching needs to know about a valid pattern, worked out once at load
+/// ([`Shape::of`]) so that a request does not scan the pattern for `*` and `/` bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Shape {
+    /// Length of the pattern without its trailing `/**`.
+    body: u16,
+    /// Offset of the body's only `*`, or `u16::MAX` when it has none.
+    star: u16,
+    /// Index of the segment that `*` stands for.
+    star_segment: u8,
+    /// Segments of the body (each `/` opens one).
+    segments: u8,
+    /// The pattern ends with `/**`.
+    tail: bool,
+    /// Several `*`, or sizes beyond the fields: matched by [`NormPath::matches`].
+    general: bool,
+}
+
+impl Shape {
+    /// The shape of a valid, normalized pattern.
+    pub(crate) fn of(pattern: &str) -> Self {
+        let pat = pattern.as_bytes();
+        let (body, tail) = match pat.strip_suffix(b"/**") {
+            Some(body) => (body, true),
+            None => (pat, false),
+        };
+        let slashes = |b: &[u8]| b.iter().filter(|&&c| c == b'/').count();
+        let stars = body.iter().filter(|&&c| c == b'*').count();
+        let first = body.iter().position(|&c| c == b'*');
+        let star_segment = first.map_or(0, |i| slashes(body.get(..i).unwrap_or(&[])).saturating_sub(1));
+        let fields = (
+            u16::try_from(body.len()),
+            first.map_or(Ok(u16::MAX), u16::try_from),
+            u8::try_from(star_segment),
+            u8::try_from(slashes(body)),
+        );
+        match fields {
+            (Ok(len), Ok(star), Ok(star_segment), Ok(segments)) if len < u16::MAX && stars <= 1 => {
+                Self { body: len, star, star_segment, segments, tail, general: false }
+            }
+            _ => Self { body: 0, star: u16::MAX, star_segment: 0, segments: 0, tail, general: true },
+        }
+    }
 }
 
 /// A mask of the low `n` bytes (`n` ≤ 8), without a branch.
@@ -573,7 +674,9 @@ mod tests {
                 if np.malformed() {
                     continue;
                 }
-                assert_eq!(np.matches(pat), reference(pat, path.as_bytes()), "{pat} vs {path}");
+                let want = reference(pat, path.as_bytes());
+                assert_eq!(np.matches(pat), want, "{pat} vs {path}");
+                assert_eq!(np.matches_shape(pat, Shape::of(pat)), want, "shaped {pat} vs {path}");
             }
         }
     }
