@@ -64,9 +64,12 @@ fn decode<'o>(input: &[u8], out: &'o mut [u8], t: &[u8; 256]) -> Result<&'o [u8]
     let mut chunks = input.chunks_exact(4);
     let mut outs = dst.chunks_exact_mut(3);
     for (q, o) in (&mut chunks).zip(&mut outs) {
-        let [a, b, c, d] = <[u8; 4]>::try_from(q).unwrap_or([NO; 4]).map(lut);
-        bad |= a | b | c | d;
-        let n = (u32::from(a) << 18) | (u32::from(b) << 12) | (u32::from(c) << 6) | u32::from(d);
+        let mut n = 0u32;
+        for &c in q {
+            let v = lut(c);
+            bad |= v;
+            n = (n << 6) | u32::from(v);
+        }
         let [_, x, y, z] = n.to_be_bytes();
         o.copy_from_slice(&[x, y, z]);
     }

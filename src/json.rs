@@ -82,7 +82,7 @@ impl<'a> Cursor<'a> {
         loop {
             // Skip plain bytes in one tight loop.
             let rest = self.s.get(self.i..).unwrap_or(&[]);
-            let plain = crate::scan::find_json_special(rest).ok_or(JsonError)?;
+            let plain = rest.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).ok_or(JsonError)?;
             self.i = self.i.saturating_add(plain);
             match self.bump().ok_or(JsonError)? {
                 b'"' => {

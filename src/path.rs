@@ -24,7 +24,7 @@
 //! time spent on rules does not depend on which rule matched.
 
 use crate::capacity::{MAX_PATH, MAX_PATTERN_SEGMENTS};
-use crate::scan::{HIGH, LOW, eq_bytes, first};
+use crate::scan::find_byte;
 
 /// Scratch for the normalized path: the path plus slack, so that the three-byte writes of
 /// normalization never need a bounds branch and pattern matching can read whole 8-byte words.
@@ -276,15 +276,9 @@ impl<'r> NormPath<'r> {
         ok & (diff == 0) & if shape.tail { self.segments >= segments } else { self.segments == segments }
     }
 
-    /// Whether `pattern` (valid, normalized) matches, for any number of `*`. The work depends
-    /// on the pattern only.
-    ///
-    /// The pattern is read in 8-byte words and cut at its `*` segments into runs of literal
-    /// bytes. The first run is compared with the path from offset 0, each later one from the
-    /// `/` that ends the preceding `*` segment, a word at a time; each run must lie inside
-    /// the path, each `*` needs its segment to exist and be non-empty, the last run must end
-    /// where a path segment ends, and the segment count must equal the pattern's (or reach
-    /// it, with a trailing `/**`).
+    /// Whether `pattern` (valid, normalized) matches, for any number of `*` (the shaped
+    /// matcher's general case; the work depends on the pattern only). The pattern is cut at
+    /// its `*` segments into literal runs, each checked as in [`NormPath::matches_shape`].
     pub(crate) fn matches(&self, pattern: &str) -> bool {
         let len = self.bytes.len();
         let pat = pattern.as_bytes();
@@ -293,55 +287,27 @@ impl<'r> NormPath<'r> {
             None => (pat, false),
         };
         if body.is_empty() {
-            // `/**` matches every path.
             return tail;
         }
-        let mut ok = true;
-        let mut diff = 0u64;
-        // Segments of the pattern seen so far (each `/` opens one); the current run starts at
-        // pattern offset `run` and path offset `at`.
-        let mut seen = 0usize;
-        let (mut run, mut at) = (0usize, 0usize);
-        let mut i = 0usize;
-        while i < body.len() {
-            let (w, n) = pattern_word(body, i);
-            let here = at.wrapping_add(i.wrapping_sub(run));
-            let stars = eq_bytes(w, b'*') & low_bytes_hi(n);
-            // Bytes of this word that belong to the current run.
-            let take = if stars == 0 { n } else { first(stars) };
-            diff |= (self.word(here) ^ w) & low_bytes(take);
-            seen = seen.wrapping_add(count(eq_bytes(w, b'/') & low_bytes_hi(take)));
-            i = i.wrapping_add(take);
-            if stars != 0 {
-                // The run ended with the `/` that opens the `*` segment `seen - 1`.
-                ok &= at.wrapping_add(i.wrapping_sub(run)) <= len;
-                let k = seen.wrapping_sub(1);
-                let (_, seg_len, exists) = self.segment(k, len);
-                ok &= exists & (seg_len > 0);
-                at = self.slash.get(k.wrapping_add(1)).copied().unwrap_or(len);
-                i = i.wrapping_add(1);
-                run = i;
-            }
+        let (mut ok, mut diff) = (true, 0u64);
+        // Segments seen so far (each `/` opens one); the current run starts at path offset `at`.
+        let (mut seen, mut at, mut rest) = (0usize, 0usize, body);
+        while let Some(star) = find_byte(rest, b'*') {
+            let run = rest.get(..star).unwrap_or(&[]);
+            diff |= self.run_diff(at, run);
+            seen = seen.wrapping_add(run.iter().filter(|&&c| c == b'/').count());
+            // The run ended with the `/` that opens the `*` segment `seen - 1`.
+            let k = seen.wrapping_sub(1);
+            let (_, seg_len, exists) = self.segment(k, len);
+            ok &= (at.wrapping_add(run.len()) <= len) & exists & (seg_len > 0);
+            at = self.slash.get(k.wrapping_add(1)).copied().unwrap_or(len);
+            rest = rest.get(star.wrapping_add(1)..).unwrap_or(&[]);
         }
-        // The last run ends where segment `seen - 1` ends (so inside the path).
-        let end = at.wrapping_add(body.len().wrapping_sub(run));
-        ok &= end == self.slash.get(seen).copied().unwrap_or(len);
+        diff |= self.run_diff(at, rest);
+        seen = seen.wrapping_add(rest.iter().filter(|&&c| c == b'/').count());
+        ok &= at.wrapping_add(rest.len()) == self.slash.get(seen).copied().unwrap_or(len);
         ok & (diff == 0) & if tail { self.segments >= seen } else { self.segments == seen }
     }
-}
-
-/// Up to 8 bytes of `pattern` from `at`, zero-padded, little-endian, and how many there are.
-#[inline]
-fn pattern_word(pattern: &[u8], at: usize) -> (u64, usize) {
-    if let Some(w) = pattern.get(at..at.wrapping_add(8)).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
-        return (u64::from_le_bytes(w), 8);
-    }
-    let rest = pattern.get(at..).unwrap_or(&[]);
-    let mut w = [0u8; 8];
-    if let Some(dst) = w.get_mut(..rest.len()) {
-        dst.copy_from_slice(rest);
-    }
-    (u64::from_le_bytes(w), rest.len().min(8))
 }
 
 /// What matching needs to know about a valid pattern, worked out once at load
@@ -395,20 +361,6 @@ fn low_bytes(n: usize) -> u64 {
     let bits = u32::try_from((n & 7).wrapping_mul(8)).unwrap_or(0);
     let full = 0u64.wrapping_sub(u64::from(n >= 8));
     (1u64 << bits).wrapping_sub(1) | full
-}
-
-/// The high bits of the low `n` bytes.
-#[inline]
-fn low_bytes_hi(n: usize) -> u64 {
-    low_bytes(n) & HIGH
-}
-
-/// Number of flagged bytes of an `eq_bytes` mask: the flags moved to bit 0 of each byte and
-/// summed into the top byte by one multiplication (`count_ones` is a long bit-twiddling
-/// sequence on targets without a popcount instruction, baseline x86-64 included).
-#[inline]
-fn count(flags: u64) -> usize {
-    usize::from((flags >> 7).wrapping_mul(LOW).to_be_bytes()[0])
 }
 
 /// Why a path pattern is not valid.
