@@ -358,39 +358,92 @@ fn main() {
             ok
         }),
     });
-    for (name, case) in [(warden_jwt, jwt_case), ("Warden API-key allow (32 rules)", key_case)] {
-        let headers: &'static [(String, String)] = Box::leak(case.headers.clone().into_boxed_slice());
-        let hs: &'static [warden::Header<'static>] = Box::leak(
-            headers
-                .iter()
-                .map(|(n, v)| warden::Header::new(n.as_bytes(), v.as_bytes()))
-                .collect::<Vec<_>>()
-                .into_boxed_slice(),
-        );
-        let method: &'static str = Box::leak(case.method.clone().into_boxed_str());
-        let p: &'static str = Box::leak(case.path.clone().into_boxed_str());
-        let req = warden::Request {
-            method: method.as_bytes(),
-            path: p.as_bytes(),
-            client_ip: case.ip,
-            headers: hs,
-            now: support::NOW,
-        };
-        contenders.push(Contender {
-            name,
-            run: Box::new(move |n| {
-                let mut ok = 0;
-                for _ in 0..n {
-                    ok += u64::from(engine.evaluate(black_box(&req)).is_allow());
-                }
-                ok
-            }),
-        });
+    contenders.push(warden_contender(warden_jwt.to_owned(), engine, &jwt_case));
+    contenders.push(warden_contender("Warden API-key allow (32 rules)".to_owned(), engine, &key_case));
+    let stats = sample(&mut contenders, rounds);
+    let reference = contenders.iter().position(|c| c.name == warden_jwt).unwrap();
+    let base = stats[reference].0;
+    println!(
+        "\nSame HS256 token, same {RULES}-rule policy semantics, one process; {rounds} interleaved rounds of ~100 µs batches."
+    );
+    println!("| contender | median | p10–p90 of batches | × Warden JWT |");
+    println!("|---|---:|---:|---:|");
+    for (c, (med, p10, p90)) in contenders.iter().zip(&stats) {
+        println!("| {} | {} | {}–{} | {:.2} |", c.name, fmt_ns(*med), fmt_ns(*p10), fmt_ns(*p90), med / base);
     }
+    let auth_count = rules.iter().filter(|r| r.auth.contains(&Scheme::Bearer)).count();
+    println!("\n({auth_count} of {RULES} rules accept bearer tokens; the request matches the last rule.)");
 
-    // Batches of about 100 µs, rounds interleaved.
+    core_table(rounds);
+}
+
+/// A Warden decision on `engine` for `case`, as a contender.
+fn warden_contender(name: String, engine: &'static warden::Engine<'static>, case: &support::Case) -> Contender {
+    let headers: &'static [(String, String)] = Box::leak(case.headers.clone().into_boxed_slice());
+    let hs: &'static [warden::Header<'static>] = Box::leak(
+        headers
+            .iter()
+            .map(|(n, v)| warden::Header::new(n.as_bytes(), v.as_bytes()))
+            .collect::<Vec<_>>()
+            .into_boxed_slice(),
+    );
+    let method: &'static str = Box::leak(case.method.clone().into_boxed_str());
+    let p: &'static str = Box::leak(case.path.clone().into_boxed_str());
+    let req = warden::Request {
+        method: method.as_bytes(),
+        path: p.as_bytes(),
+        client_ip: case.ip,
+        headers: hs,
+        now: support::NOW,
+    };
+    support::assert_expected(engine, case);
+    Contender {
+        name: Box::leak(name.into_boxed_str()),
+        run: Box::new(move |n| {
+            let mut ok = 0;
+            for _ in 0..n {
+                ok += u64::from(engine.evaluate(black_box(&req)).status());
+            }
+            ok
+        }),
+    }
+}
+
+/// Every decision kind of the core (32-rule and example policies) and the rule-count
+/// scaling, measured the same interleaved way: the criterion benches (`cargo bench --bench
+/// core` in the root) time one case at a time, which on a shared machine drifts with load.
+fn core_table(rounds: usize) {
+    let mut contenders = Vec::new();
+    for n in [8usize, 32, 128] {
+        let blob: &'static [u8] = Box::leak(support::blob(n).into_boxed_slice());
+        let engine: &'static warden::Engine<'static> = Box::leak(Box::new(support::engine(blob)));
+        for case in support::cases() {
+            if n == 32 || matches!(case.name, "jwt_allow" | "api_key_allow" | "no_match_403") {
+                contenders.push(warden_contender(format!("{}_{n}_rules", case.name), engine, &case));
+            }
+        }
+    }
+    let example: &'static warden::Engine<'static> = Box::leak(Box::new(support::example::engine()));
+    for case in support::example::cases() {
+        contenders.push(warden_contender(format!("example/{}", case.name), example, &case));
+    }
+    let stats = sample(&mut contenders, rounds);
+    println!(
+        "\nWarden alone, {rounds} interleaved rounds (Basic: PBKDF2 with {} iterations).",
+        support::PBKDF2_ITERATIONS
+    );
+    println!("| case | median | p10–p90 of batches |");
+    println!("|---|---:|---:|");
+    for (c, (med, p10, p90)) in contenders.iter().zip(&stats) {
+        println!("| `{}` | {} | {}–{} |", c.name, fmt_ns(*med), fmt_ns(*p10), fmt_ns(*p90));
+    }
+}
+
+/// Times every contender in `rounds` interleaved rounds of ~100 µs batches (each contender
+/// once per round, rotating order); returns (median, p10, p90) of the per-call batch times.
+fn sample(contenders: &mut [Contender], rounds: usize) -> Vec<(f64, f64, f64)> {
     let target = Duration::from_micros(100);
-    for c in &mut contenders {
+    for c in contenders.iter_mut() {
         // Warm-up: caches, branch predictors, lazily built tables.
         let n = calibrate(c, target).min(1000);
         (c.run)(n);
@@ -405,23 +458,11 @@ fn main() {
             samples[i].push(t.elapsed().as_nanos() as f64 / batch[i] as f64);
         }
     }
-    let stats: Vec<(f64, f64, f64)> = samples
+    samples
         .iter_mut()
         .map(|s| {
             s.sort_by(f64::total_cmp);
             (percentile(s, 0.5), percentile(s, 0.1), percentile(s, 0.9))
         })
-        .collect();
-    let reference = contenders.iter().position(|c| c.name == warden_jwt).unwrap();
-    let base = stats[reference].0;
-    println!(
-        "\nSame HS256 token, same {RULES}-rule policy semantics, one process; {rounds} interleaved rounds of ~100 µs batches."
-    );
-    println!("| contender | median | p10–p90 of batches | × Warden JWT |");
-    println!("|---|---:|---:|---:|");
-    for (c, (med, p10, p90)) in contenders.iter().zip(&stats) {
-        println!("| {} | {} | {}–{} | {:.2} |", c.name, fmt_ns(*med), fmt_ns(*p10), fmt_ns(*p90), med / base);
-    }
-    let auth_count = rules.iter().filter(|r| r.auth.contains(&Scheme::Bearer)).count();
-    println!("\n({auth_count} of {RULES} rules accept bearer tokens; the request matches the last rule.)");
+        .collect()
 }
