@@ -125,23 +125,23 @@ typedef uint32_t warden_result;
 #endif // __cplusplus
 
 // The three kinds of decision. `0` is never a kind: accessors return it for "no decision".
-enum warden_decision_kind
+enum warden_kind
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
   // Let the request through.
-  WARDEN_DECISION_KIND_ALLOW = 1,
+  WARDEN_KIND_ALLOW = 1,
   // HTTP 401, with `WWW-Authenticate` challenges.
-  WARDEN_DECISION_KIND_UNAUTHORIZED = 2,
+  WARDEN_KIND_UNAUTHORIZED = 2,
   // HTTP 403.
-  WARDEN_DECISION_KIND_FORBIDDEN = 3,
+  WARDEN_KIND_FORBIDDEN = 3,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
-typedef enum warden_decision_kind warden_decision_kind;
+typedef enum warden_kind warden_kind;
 #else
-typedef uint32_t warden_decision_kind;
+typedef uint32_t warden_kind;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -373,7 +373,7 @@ warden_result warden_evaluate(const struct warden_engine *engine,
                               const struct warden_request *request,
                               struct warden_decision *decision_out);
 
-// The kind of decision: one of `WARDEN_DECISION_KIND_*`, or 0 when `decision` holds no
+// The kind of decision: one of `WARDEN_KIND_*`, or 0 when `decision` holds no
 // decision (NULL, misaligned, never filled, a failed evaluate, or a stale one).
 //
 // # Safety

@@ -200,7 +200,7 @@ impl From<LoadError> for warden_result {
 /// The three kinds of decision. `0` is never a kind: accessors return it for "no decision".
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum warden_decision_kind {
+pub enum warden_kind {
     /// Let the request through.
     Allow = 1,
     /// HTTP 401, with `WWW-Authenticate` challenges.

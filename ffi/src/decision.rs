@@ -15,7 +15,7 @@ use warden::decision::Challenge;
 use warden::{Decision, Header, Roles};
 
 use crate::boundary;
-use crate::codes::{warden_decision_kind, warden_reason, warden_result};
+use crate::codes::{warden_kind, warden_reason, warden_result};
 use crate::engine::{Slot, warden_engine};
 use crate::request::{self, WARDEN_MAX_HEADERS, WARDEN_MAX_METHOD_LEN, WARDEN_MAX_ORIGIN_LEN, warden_request};
 use crate::text::{self, Inline};
@@ -52,7 +52,7 @@ struct Snapshot<'e> {
     magic: u64,
     engine: *const Slot,
     generation: u32,
-    kind: warden_decision_kind,
+    kind: warden_kind,
     reason: warden_reason,
     status: u16,
     refresh_advised: bool,
@@ -93,9 +93,9 @@ impl<'e> Snapshot<'e> {
     /// Copies out of `d` what comes from the request, and keeps what points into the engine.
     fn capture(slot: &'e Slot, engine: *const Slot, d: &Decision<'e>) -> Result<Self, warden_result> {
         let kind = match d {
-            Decision::Allow(_) => warden_decision_kind::Allow,
-            Decision::Unauthorized(_) => warden_decision_kind::Unauthorized,
-            Decision::Forbidden(_) => warden_decision_kind::Forbidden,
+            Decision::Allow(_) => warden_kind::Allow,
+            Decision::Unauthorized(_) => warden_kind::Unauthorized,
+            Decision::Forbidden(_) => warden_kind::Forbidden,
         };
         let subject = match d.subject() {
             Some(s) => Some(Inline::new(s.as_bytes()).ok_or(warden_result::Internal)?),
@@ -254,7 +254,7 @@ unsafe fn text_accessor(
     })
 }
 
-/// The kind of decision: one of `WARDEN_DECISION_KIND_*`, or 0 when `decision` holds no
+/// The kind of decision: one of `WARDEN_KIND_*`, or 0 when `decision` holds no
 /// decision (NULL, misaligned, never filled, a failed evaluate, or a stale one).
 ///
 /// # Safety

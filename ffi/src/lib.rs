@@ -30,7 +30,7 @@ mod codes;
 mod boundary;
 mod text;
 
-pub use codes::{warden_decision_kind, warden_ip_family, warden_reason, warden_result};
+pub use codes::{warden_ip_family, warden_kind, warden_reason, warden_result};
 pub use codes::{warden_reason_name, warden_result_message};
 pub use decision::{
     SNAPSHOT_SIZE, WARDEN_DECISION_WORDS, warden_decision, warden_decision_challenge, warden_decision_challenge_count,

@@ -125,9 +125,9 @@ fn unknown_reason_values_are_refused() {
 
 #[test]
 fn decision_kinds_and_ip_families_have_their_documented_values() {
-    assert_eq!(warden_decision_kind::Allow as u32, 1);
-    assert_eq!(warden_decision_kind::Unauthorized as u32, 2);
-    assert_eq!(warden_decision_kind::Forbidden as u32, 3);
+    assert_eq!(warden_kind::Allow as u32, 1);
+    assert_eq!(warden_kind::Unauthorized as u32, 2);
+    assert_eq!(warden_kind::Forbidden as u32, 3);
     assert_eq!(warden_ip_family::None as u32, 1);
     assert_eq!(warden_ip_family::V4 as u32, 4);
     assert_eq!(warden_ip_family::V6 as u32, 6);
@@ -321,7 +321,7 @@ fn signed_policy_loads_verified_only_with_its_bundle_key() {
 fn failed_reload_leaves_no_engine_behind() {
     let loaded = load();
     let d = evaluate(loaded.engine, &req("GET", "/health"));
-    assert_eq!(read(&d).kind, warden_decision_kind::Allow as u32);
+    assert_eq!(read(&d).kind, warden_kind::Allow as u32);
     let ring = keyring();
     let keys = c_keys(&ring);
     let (r, out) = load_with(&BLOB[..20], &keys, &loaded.memory);

@@ -329,9 +329,9 @@ pub fn read(d: &warden_decision) -> Read {
 /// The same values taken from the core's own decision, for parity checks.
 pub fn read_core(d: &warden::Decision<'_>) -> Read {
     let kind = match d {
-        warden::Decision::Allow(_) => warden_decision_kind::Allow,
-        warden::Decision::Unauthorized(_) => warden_decision_kind::Unauthorized,
-        warden::Decision::Forbidden(_) => warden_decision_kind::Forbidden,
+        warden::Decision::Allow(_) => warden_kind::Allow,
+        warden::Decision::Unauthorized(_) => warden_kind::Unauthorized,
+        warden::Decision::Forbidden(_) => warden_kind::Forbidden,
     };
     let render = |c: warden::decision::Challenge<'_>| {
         let mut buf = vec![0u8; c.rendered_len()];
