@@ -7,17 +7,13 @@ use std::path::Path;
 
 const BLOB: &[u8] = include_bytes!("../../policies/edge-api.wdn");
 
-fn check(name: &str, bytes: &[u8]) {
+/// Whether the committed fixture equals `bytes` (after writing it, when blessing).
+fn current(name: &str, bytes: &[u8]) -> std::io::Result<bool> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/fixtures").join(name);
     if std::env::var_os("WARDEN_BLESS").is_some() {
-        std::fs::write(&path, bytes).expect("write the fixture");
-        return;
+        std::fs::write(&path, bytes)?;
     }
-    let committed = std::fs::read(&path).unwrap_or_default();
-    assert!(
-        committed == bytes,
-        "{name} is stale; regenerate with WARDEN_BLESS=1 cargo test -p warden-ffi --test fixtures"
-    );
+    Ok(std::fs::read(&path)? == bytes)
 }
 
 #[test]
@@ -29,5 +25,8 @@ fn policy_invalid_fixture_has_two_rules_with_one_name() {
     let n = warden::blob::encode(&body, None, &mut out).expect("encodes");
     out.truncate(n);
     assert!(matches!(warden::Engine::load(&out, &[]), Err(warden::LoadError::Invalid(_))));
-    check("policy-invalid.wdn", &out);
+    assert!(
+        current("policy-invalid.wdn", &out).expect("read the fixture"),
+        "policy-invalid.wdn is stale; regenerate with WARDEN_BLESS=1 cargo test -p warden-ffi --test fixtures"
+    );
 }

@@ -196,7 +196,7 @@ static void evaluate_arguments(const h_engine *e) {
   CHECK_EQ(warden_decision_kind(&d), 0);
   CHECK_EQ(warden_evaluate(e->engine, NULL, &d), WARDEN_RESULT_NULL_PARAMETER);
   CHECK_EQ(warden_evaluate(e->engine, &r.req, NULL), WARDEN_RESULT_NULL_PARAMETER);
-  CHECK_EQ(warden_evaluate((const warden_engine *)((const uint8_t *)e->engine + 8), &r.req, &d),
+  CHECK_EQ(warden_evaluate((const warden_engine *)((const uint8_t *)e->engine + 1), &r.req, &d),
            WARDEN_RESULT_MISALIGNED);
   warden_decision *odd = (warden_decision *)((uint8_t *)malloc(sizeof(warden_decision) + 8) + 4);
   CHECK_EQ(warden_evaluate(e->engine, &r.req, odd), WARDEN_RESULT_MISALIGNED);
