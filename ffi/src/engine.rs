@@ -213,11 +213,11 @@ unsafe fn load(
     // SAFETY: the caller keeps the blob alive and unchanged while the engine is used, which is
     // what the erased ('static) lifetime stands for.
     let blob: &'static [u8] = unsafe { boundary::try_bytes(blob, blob_len, Empty::Refused)? };
-    // SAFETY: forwarded contract; the keys are read only during this call.
-    let keys = unsafe { boundary::try_slice(keys, keys_len)? };
-    if keys.len() > WARDEN_MAX_KEYRING {
+    if keys_len > WARDEN_MAX_KEYRING {
         return Err(warden_result::TooManyKeys);
     }
+    // SAFETY: forwarded contract; the keys are read only during this call.
+    let keys = unsafe { boundary::try_slice(keys, keys_len)? };
     let mut ring = [KeyMaterial { id: "", secret: &[] }; WARDEN_MAX_KEYRING];
     for (k, slot) in keys.iter().zip(ring.iter_mut()) {
         // SAFETY: each key's pointers per the contract, read only during this call.

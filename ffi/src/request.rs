@@ -80,6 +80,10 @@ pub(crate) unsafe fn convert<'r>(
     r: &'r warden_request,
     buf: &'r mut [Header<'r>; WARDEN_MAX_HEADERS],
 ) -> Result<Request<'r>, warden_result> {
+    // The count first: no slice is made over more headers than the call accepts.
+    if r.headers_len > WARDEN_MAX_HEADERS {
+        return Err(warden_result::TooManyHeaders);
+    }
     // SAFETY: forwarded contract, for every pointer/length pair of the request.
     let (method, path, headers) = unsafe {
         (
@@ -96,9 +100,6 @@ pub(crate) unsafe fn convert<'r>(
         }
         warden_ip_family::V6 => Some(IpAddr::V6(Ipv6Addr::from(r.ip))),
     };
-    if headers.len() > WARDEN_MAX_HEADERS {
-        return Err(warden_result::TooManyHeaders);
-    }
     for (h, out) in headers.iter().zip(buf.iter_mut()) {
         // SAFETY: forwarded contract.
         let (name, value) = unsafe {
