@@ -309,7 +309,7 @@ impl<'a> Engine<'a> {
         let mut found = false;
         let mut path_any = false;
         for (i, (r, shape)) in p.rules.iter().zip(&self.shapes).enumerate() {
-            let path_hit = path.matches_shape(r.path, *shape);
+            let path_hit = path.matches(r.path, *shape);
             let method_hit = r.any_method | (r.methods.0 & method_bits != 0);
             let hit = path_hit & method_hit;
             let take = hit & !found;

@@ -36,7 +36,6 @@ pub mod path;
 pub mod policy;
 mod reason;
 mod request;
-mod scan;
 mod token;
 
 pub use decision::{Decision, Roles, Subject};

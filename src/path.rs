@@ -24,7 +24,6 @@
 //! time spent on rules does not depend on which rule matched.
 
 use crate::capacity::{MAX_PATH, MAX_PATTERN_SEGMENTS};
-use crate::scan::find_byte;
 
 /// Scratch for the normalized path: the path plus slack, so that the three-byte writes of
 /// normalization never need a bounds branch and pattern matching can read whole 8-byte words.
@@ -242,71 +241,48 @@ impl<'r> NormPath<'r> {
     }
 
     /// Whether `pattern`, of shape `shape` (both from load), matches. The work depends on the
-    /// pattern only: the literal run before the `*` is compared from offset 0, the run after
-    /// it from the `/` that ends the `*` segment, a word at a time; the `*` segment must exist
-    /// and be non-empty, the last run must end where a path segment ends, and the segment
-    /// count must equal the pattern's (or reach it, with a trailing `/**`). Patterns with
-    /// several `*` go to [`NormPath::matches`].
-    pub(crate) fn matches_shape(&self, pattern: &str, shape: Shape) -> bool {
-        if shape.general {
-            return self.matches(pattern);
-        }
+    /// pattern only.
+    ///
+    /// The pattern is cut at its `*` segments into runs of literal bytes. The first run is
+    /// compared with the path from offset 0, each later one from the `/` that ends the
+    /// preceding `*` segment, a word at a time; each run must lie inside the path, each `*`
+    /// needs its segment to exist and be non-empty, the last run must end where a path
+    /// segment ends, and the segment count must equal the pattern's (or reach it, with a
+    /// trailing `/**`). The shape gives the first `*`; a pattern with several is searched for
+    /// the others.
+    pub(crate) fn matches(&self, pattern: &str, shape: Shape) -> bool {
         let len = self.bytes.len();
         let body = pattern.as_bytes().get(..usize::from(shape.body)).unwrap_or(&[]);
         if body.is_empty() {
-            // `/**` matches every path.
+            // `/**` matches every path (and an unusable shape, with `tail` false, none).
             return shape.tail;
         }
-        let segments = usize::from(shape.segments);
-        let mut ok = true;
-        let (diff, end) = if shape.star == u16::MAX {
-            (self.run_diff(0, body), body.len())
-        } else {
-            let star = usize::from(shape.star);
-            let before = body.get(..star).unwrap_or(&[]);
-            let after = body.get(star.wrapping_add(1)..).unwrap_or(&[]);
-            let k = usize::from(shape.star_segment);
-            let (_, seg_len, exists) = self.segment(k, len);
-            ok &= (before.len() <= len) & exists & (seg_len > 0);
-            let at = self.slash.get(k.wrapping_add(1)).copied().unwrap_or(len);
-            (self.run_diff(0, before) | self.run_diff(at, after), at.wrapping_add(after.len()))
-        };
-        // The last run ends where segment `segments - 1` ends (so inside the path).
-        ok &= end == self.slash.get(segments).copied().unwrap_or(len);
-        ok & (diff == 0) & if shape.tail { self.segments >= segments } else { self.segments == segments }
-    }
-
-    /// Whether `pattern` (valid, normalized) matches, for any number of `*` (the shaped
-    /// matcher's general case; the work depends on the pattern only). The pattern is cut at
-    /// its `*` segments into literal runs, each checked as in [`NormPath::matches_shape`].
-    pub(crate) fn matches(&self, pattern: &str) -> bool {
-        let len = self.bytes.len();
-        let pat = pattern.as_bytes();
-        let (body, tail) = match pat.strip_suffix(b"/**") {
-            Some(body) => (body, true),
-            None => (pat, false),
-        };
-        if body.is_empty() {
-            return tail;
-        }
         let (mut ok, mut diff) = (true, 0u64);
-        // Segments seen so far (each `/` opens one); the current run starts at path offset `at`.
-        let (mut seen, mut at, mut rest) = (0usize, 0usize, body);
-        while let Some(star) = find_byte(rest, b'*') {
-            let run = rest.get(..star).unwrap_or(&[]);
+        // The current run starts at path offset `at`; `star` is the next `*`: its offset in
+        // `rest` and the index of the segment it stands for.
+        let (mut at, mut rest) = (0usize, body);
+        let mut star = (shape.star != u16::MAX).then(|| (usize::from(shape.star), usize::from(shape.star_segment)));
+        while let Some((offset, k)) = star {
+            let run = rest.get(..offset).unwrap_or(&[]);
             diff |= self.run_diff(at, run);
-            seen = seen.wrapping_add(run.iter().filter(|&&c| c == b'/').count());
-            // The run ended with the `/` that opens the `*` segment `seen - 1`.
-            let k = seen.wrapping_sub(1);
             let (_, seg_len, exists) = self.segment(k, len);
             ok &= (at.wrapping_add(run.len()) <= len) & exists & (seg_len > 0);
             at = self.slash.get(k.wrapping_add(1)).copied().unwrap_or(len);
-            rest = rest.get(star.wrapping_add(1)..).unwrap_or(&[]);
+            rest = rest.get(offset.wrapping_add(1)..).unwrap_or(&[]);
+            star = if shape.several {
+                rest.iter().position(|&c| c == b'*').map(|i| {
+                    let slashes = rest.get(..i).unwrap_or(&[]).iter().filter(|&&c| c == b'/').count();
+                    (i, k.wrapping_add(slashes))
+                })
+            } else {
+                None
+            };
         }
         diff |= self.run_diff(at, rest);
-        seen = seen.wrapping_add(rest.iter().filter(|&&c| c == b'/').count());
-        ok &= at.wrapping_add(rest.len()) == self.slash.get(seen).copied().unwrap_or(len);
-        ok & (diff == 0) & if tail { self.segments >= seen } else { self.segments == seen }
+        // The last run ends where segment `segments - 1` ends (so inside the path).
+        let segments = usize::from(shape.segments);
+        ok &= at.wrapping_add(rest.len()) == self.slash.get(segments).copied().unwrap_or(len);
+        ok & (diff == 0) & if shape.tail { self.segments >= segments } else { self.segments == segments }
     }
 }
 
@@ -316,7 +292,7 @@ impl<'r> NormPath<'r> {
 pub(crate) struct Shape {
     /// Length of the pattern without its trailing `/**`.
     body: u16,
-    /// Offset of the body's only `*`, or `u16::MAX` when it has none.
+    /// Offset of the body's first `*`, or `u16::MAX` when it has none.
     star: u16,
     /// Index of the segment that `*` stands for.
     star_segment: u8,
@@ -324,33 +300,43 @@ pub(crate) struct Shape {
     segments: u8,
     /// The pattern ends with `/**`.
     tail: bool,
-    /// Several `*`, or sizes beyond the fields: matched by [`NormPath::matches`].
-    general: bool,
+    /// The body has more than one `*`.
+    several: bool,
 }
 
 impl Shape {
-    /// The shape of a valid, normalized pattern.
+    /// The shape of a valid, normalized pattern. A pattern too large for the fields (load
+    /// refuses those) gets a shape that matches nothing.
     pub(crate) fn of(pattern: &str) -> Self {
         let pat = pattern.as_bytes();
         let (body, tail) = match pat.strip_suffix(b"/**") {
             Some(body) => (body, true),
             None => (pat, false),
         };
-        let slashes = |b: &[u8]| b.iter().filter(|&&c| c == b'/').count();
-        let stars = body.iter().filter(|&&c| c == b'*').count();
-        let first = body.iter().position(|&c| c == b'*');
-        let star_segment = first.map_or(0, |i| slashes(body.get(..i).unwrap_or(&[])).saturating_sub(1));
+        // One pass: segments so far, the first `*` and its segment, whether there are more.
+        let (mut segments, mut first, mut star_segment, mut several) = (0usize, None, 0usize, false);
+        for (i, &c) in body.iter().enumerate() {
+            if c == b'/' {
+                segments = segments.saturating_add(1);
+            } else if c == b'*' {
+                several |= first.is_some();
+                if first.is_none() {
+                    first = Some(i);
+                    star_segment = segments.saturating_sub(1);
+                }
+            }
+        }
         let fields = (
             u16::try_from(body.len()),
             first.map_or(Ok(u16::MAX), u16::try_from),
             u8::try_from(star_segment),
-            u8::try_from(slashes(body)),
+            u8::try_from(segments),
         );
         match fields {
-            (Ok(len), Ok(star), Ok(star_segment), Ok(segments)) if len < u16::MAX && stars <= 1 => {
-                Self { body: len, star, star_segment, segments, tail, general: false }
+            (Ok(len), Ok(star), Ok(star_segment), Ok(segments)) if star < u16::MAX || first.is_none() => {
+                Self { body: len, star, star_segment, segments, tail, several }
             }
-            _ => Self { body: 0, star: u16::MAX, star_segment: 0, segments: 0, tail, general: true },
+            _ => Self { body: 0, star: u16::MAX, star_segment: 0, segments: 0, tail: false, several: false },
         }
     }
 }
@@ -488,7 +474,7 @@ mod tests {
         let mut scratch = [0u8; BUF];
         let np = NormPath::new(path.as_bytes(), &mut scratch);
         assert!(!np.malformed(), "{path} is malformed");
-        np.matches(pattern)
+        np.matches(pattern, Shape::of(pattern))
     }
 
     #[test]
@@ -626,9 +612,7 @@ mod tests {
                 if np.malformed() {
                     continue;
                 }
-                let want = reference(pat, path.as_bytes());
-                assert_eq!(np.matches(pat), want, "{pat} vs {path}");
-                assert_eq!(np.matches_shape(pat, Shape::of(pat)), want, "shaped {pat} vs {path}");
+                assert_eq!(np.matches(pat, Shape::of(pat)), reference(pat, path.as_bytes()), "{pat} vs {path}");
             }
         }
     }
