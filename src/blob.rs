@@ -17,9 +17,6 @@
 //! MAC protects everything. Table sizes sit in the header so that a blob over this build's
 //! capacities is refused with a typed error before the body is decoded.
 
-use hmac::{KeyInit, Mac};
-use sha2::{Digest, Sha256};
-
 use crate::capacity;
 use crate::error::{Capacity, EncodeError, LoadError};
 use crate::policy::PolicyBody;
@@ -128,7 +125,7 @@ pub fn encode(body: &PolicyBody<'_>, sign_key: Option<&[u8]>, out: &mut [u8]) ->
     let (header, rest) = out.split_at_mut_checked(header_len).ok_or(EncodeError::BufferTooSmall)?;
     let body_len = postcard::to_slice(body, rest).map_err(|_| EncodeError::BufferTooSmall)?.len();
     let body_bytes = rest.get(..body_len).ok_or(EncodeError::BufferTooSmall)?;
-    let digest: [u8; 32] = Sha256::digest(body_bytes).into();
+    let digest = crate::mac::sha256(&[body_bytes]);
 
     let mut h = [0u8; HEADER_LEN];
     h[0..4].copy_from_slice(&MAGIC);
@@ -155,9 +152,10 @@ fn sign(key: &[u8], header: &[u8; HEADER_LEN]) -> Option<[u8; 32]> {
     if key.len() < MIN_BUNDLE_KEY {
         return None;
     }
-    let mut mac = hmac::Hmac::<Sha256>::new_from_slice(key).ok()?;
-    mac.update(header);
-    Some(mac.finalize().into_bytes().into())
+    let tag = crate::mac::MacKey::new(crate::policy::Alg::Hs256, key).tag(&[header]);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(tag.as_slice().get(..32)?);
+    Some(out)
 }
 
 fn le16(b: &[u8], at: usize) -> Result<u16, LoadError> {
@@ -236,12 +234,22 @@ pub(crate) fn open<'a>(blob: &'a [u8], verify_key: Option<&[u8]>) -> Result<(Blo
         }
     }
     let body = blob.get(info.header_len..).ok_or(LoadError::Truncated)?;
-    let digest: [u8; 32] = Sha256::digest(body).into();
+    let digest = crate::mac::sha256(&[body]);
     if digest != info.body_sha256 {
         return Err(LoadError::DigestMismatch);
     }
     info.tables.check_capacity()?;
     Ok((info, body))
+}
+
+/// Checks the header, the digest and the signature of a compiled policy with the bundle key,
+/// without decoding the body or needing a keyring (for tools such as `warden inspect`).
+///
+/// # Errors
+/// As [`read_header`], plus [`LoadError::DigestMismatch`], [`LoadError::SignatureMissing`],
+/// [`LoadError::SignatureInvalid`], [`LoadError::BundleKeyTooShort`] and capacity errors.
+pub fn verify(blob: &[u8], verify_key: &[u8]) -> Result<BlobInfo, LoadError> {
+    open(blob, Some(verify_key)).map(|(info, _)| info)
 }
 
 /// Decodes the body of a compiled policy after checking its header and digest (no signature
@@ -251,7 +259,7 @@ pub(crate) fn open<'a>(blob: &'a [u8], verify_key: Option<&[u8]>) -> Result<(Blo
 /// As [`read_header`], plus [`LoadError::DigestMismatch`], capacity and decoding errors.
 pub fn decode_body(blob: &[u8]) -> Result<(BlobInfo, PolicyBody<'_>), LoadError> {
     let (info, body) = open(blob, None)?;
-    let policy: PolicyBody<'_> = postcard::from_bytes(body).map_err(|_| LoadError::BodyMalformed)?;
+    let policy = crate::decode::body(body)?;
     if !info.tables.matches(&policy) {
         return Err(LoadError::BodyMalformed);
     }

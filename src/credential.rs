@@ -5,8 +5,6 @@
 //! iteration count on the selected (or, for an unknown user, a stand-in) salt. Which
 //! credential matched is never branched on: it travels as a [`Choice`] and a masked index.
 
-use sha2::{Digest, Sha256};
-
 use crate::base64::decode_std_padded_vartime;
 use crate::capacity::{MAX_HEADER_VALUE, MAX_NAME};
 use crate::ct::{self, Choice};
@@ -141,7 +139,7 @@ pub(crate) fn check_api_key(key: &[u8], credentials: &[Credential<'_>]) -> Crede
     if key.is_empty() || key.iter().any(|&c| c < 0x20 || c == 0x7f) {
         return CredentialCheck::malformed();
     }
-    let digest: [u8; 32] = Sha256::digest(key).into();
+    let digest = mac::sha256(&[key]);
     let mut found = Choice::from(0);
     let mut index = 0u16;
     let mut roles = 0u64;

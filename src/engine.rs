@@ -28,7 +28,7 @@ use crate::path::NormPath;
 use crate::policy::{CredentialKind, MethodSet, OriginSet, PolicyBody, RangeSet, RoleSet, Rule, Scheme};
 use crate::reason::{AllowReason, ForbiddenReason, Reason, UnauthorizedReason};
 use crate::request::Request;
-use crate::token::{self, TokenBuffers, TokenCheck};
+use crate::token::{self, TokenCheck};
 
 /// Whether the compiled policy was signed, and whether the signature was checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +51,10 @@ pub struct Engine<'a> {
     pub(crate) max_iterations: u32,
     pub(crate) signature: SignatureState,
 }
+
+/// Scratch space of one evaluation: a decoded path, then a decoded token.
+const SCRATCH: usize = if crate::path::BUF > token::SCRATCH { crate::path::BUF } else { token::SCRATCH };
+pub(crate) type Scratch = [u8; SCRATCH];
 
 /// Reason codes inside a [`Verdict`]: 1–3 allow, 10–23 the 401 reasons and 30–36 the 403
 /// reasons, each in decision-table order.
@@ -247,8 +251,8 @@ impl<'a> Engine<'a> {
     /// Kept out of line so that instruction-count tools can toggle on this symbol.
     #[inline(never)]
     pub fn evaluate<'s>(&'s self, request: &Request<'s>) -> Decision<'s> {
-        let mut bufs = None;
-        let (verdict, context) = self.verdict(request, &mut bufs);
+        let mut scratch = None;
+        let (verdict, context) = self.verdict(request, &mut scratch);
         self.decide(&verdict, &context)
     }
 
@@ -256,8 +260,8 @@ impl<'a> Engine<'a> {
     /// Meant for tools (`warden eval --explain`); the trace reveals which credential check
     /// failed, so do not send it to clients.
     pub fn explain<'s>(&'s self, request: &Request<'s>) -> Explanation<'s> {
-        let mut bufs = None;
-        let (verdict, context) = self.verdict(request, &mut bufs);
+        let mut scratch = None;
+        let (verdict, context) = self.verdict(request, &mut scratch);
         let decision = self.decide(&verdict, &context);
         let mut checks = [Check { row: 0, outcome: CheckOutcome::NotApplicable }; 18];
         for (i, c) in checks.iter_mut().enumerate() {
@@ -279,18 +283,14 @@ impl<'a> Engine<'a> {
     pub(crate) fn verdict<'r, 'b>(
         &self,
         req: &Request<'r>,
-        bufs: &'b mut Option<TokenBuffers>,
+        scratch: &'b mut Option<Scratch>,
     ) -> (Verdict<'b>, Context<'r>) {
         let p = &self.policy;
-        // Scratch only when the path has escapes to decode (zeroing 2 KiB costs time).
-        let mut path_scratch;
-        let scratch: &mut [u8] = if crate::path::needs_scratch(req.path) {
-            path_scratch = [0u8; crate::path::BUF];
-            &mut path_scratch
-        } else {
-            &mut []
-        };
-        let path = NormPath::new(req.path, scratch);
+        // One scratch area serves the path (while rules are matched) and then the token; it is
+        // zeroed only when the request needs it.
+        let path_scratch: &mut [u8] =
+            if crate::path::needs_scratch(req.path) { scratch.get_or_insert([0; SCRATCH]) } else { &mut [] };
+        let path = NormPath::new(req.path, path_scratch);
         let scanned = credential::scan(req.headers, p.settings.api_key_header);
         let preflight = req.method == b"OPTIONS" && scanned.origin.is_some() && scanned.acrm.is_some();
         let method = if preflight { scanned.acrm.unwrap_or(&[]) } else { req.method };
@@ -313,6 +313,7 @@ impl<'a> Engine<'a> {
             found |= hit;
             path_any |= path_hit;
         }
+        let path_malformed = path.malformed();
         let rule = p.rules.get(governing).unwrap_or(&NO_RULE);
 
         // Rows 4–6: every range and origin pattern.
@@ -338,7 +339,7 @@ impl<'a> Engine<'a> {
                 let check = if t.is_empty() {
                     None
                 } else {
-                    Some(token::check(p, &self.macs, t, now, bufs.insert(TokenBuffers::new())))
+                    Some(token::check(p, &self.macs, t, now, scratch.get_or_insert([0; SCRATCH])))
                 };
                 let malformed = check.as_ref().is_none_or(|c| c.malformed);
                 (Some(Scheme::Bearer), CredentialCheck { malformed, ..none }, check)
@@ -390,7 +391,7 @@ impl<'a> Engine<'a> {
         let auth = !pf & choice(needs_auth);
         let tok_rows = auth & choice(bearer);
         let mut pick = Pick { code: code::NO_MATCHING_RULE, done: Choice::from(0), rows: 0 };
-        pick.row(1, choice(path.malformed()), code::MALFORMED_PATH);
+        pick.row(1, choice(path_malformed), code::MALFORMED_PATH);
         pick.row(3, pf & choice(!found), code::NO_MATCHING_RULE);
         pick.row(3, !pf & choice(!found && path_any), code::METHOD_NOT_ALLOWED);
         pick.row(3, choice(!found), code::NO_MATCHING_RULE);
@@ -466,8 +467,8 @@ impl<'a> Engine<'a> {
         request: &Request<'s>,
         declassify: impl FnOnce(*const u8, usize),
     ) -> Decision<'s> {
-        let mut bufs = None;
-        let (verdict, context) = self.verdict(request, &mut bufs);
+        let mut scratch = None;
+        let (verdict, context) = self.verdict(request, &mut scratch);
         declassify(core::ptr::from_ref(&verdict).cast::<u8>(), core::mem::size_of_val(&verdict));
         self.decide(&verdict, &context)
     }

@@ -143,6 +143,30 @@ pub enum Invalid {
     },
 }
 
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Name => f.write_str("a name, id, realm or header name is empty, too long or has forbidden bytes"),
+            Self::PathPattern { rule } => write!(f, "rule #{rule} has an invalid path pattern"),
+            Self::Reference { rule } => {
+                write!(f, "rule #{rule} refers to a method, role, range or origin that does not exist")
+            }
+            Self::CredentialRoles { credential } => {
+                write!(f, "credential #{credential} grants a role that does not exist")
+            }
+            Self::Password { credential } => {
+                write!(f, "credential #{credential} has an unusable PBKDF2 salt or iteration count")
+            }
+            Self::Range { range } => write!(f, "IP range #{range} is not canonical"),
+            Self::Origin { origin } => write!(f, "origin pattern #{origin} is not normalized"),
+            Self::Duplicate => f.write_str("two keys, credentials, rules or table entries are the same"),
+            Self::TokenOnlyCheck { rule } => {
+                write!(f, "rule #{rule} sets require_mfa or max_auth_age_s but accepts no bearer tokens")
+            }
+        }
+    }
+}
+
 /// Why [`blob::encode`](crate::blob::encode) failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -177,7 +201,7 @@ impl fmt::Display for LoadError {
                 write!(f, "compiled policy has {count} entries where {} is {limit}", what.constant())
             }
             Self::BodyMalformed => f.write_str("compiled policy body is malformed"),
-            Self::Invalid(what) => write!(f, "compiled policy is invalid: {what:?}"),
+            Self::Invalid(what) => write!(f, "compiled policy is invalid: {what}"),
             Self::KeyMissing { key } => write!(f, "keyring has no secret for the policy's key #{key}"),
             Self::KeyTooShort { key, min } => {
                 write!(f, "secret for the policy's key #{key} is shorter than {min} bytes (RFC 7518 §3.2)")

@@ -10,7 +10,7 @@ use crate::ip;
 use crate::mac::MacKey;
 use crate::origin;
 use crate::path;
-use crate::policy::{CredentialKind, OriginPattern, PolicyBody, Scheme};
+use crate::policy::{CredentialKind, PolicyBody, Scheme};
 
 /// A secret from the keyring: the HMAC key for the policy's `[[key]]` with this `id`.
 #[derive(Clone, Copy)]
@@ -40,8 +40,8 @@ pub(crate) fn load<'a>(
     verify_key: Option<&[u8]>,
 ) -> Result<Loaded<'a>, LoadError> {
     let (info, body) = blob::open(bytes, verify_key)?;
-    let (policy, rest) = postcard::take_from_bytes::<PolicyBody<'a>>(body).map_err(|_| LoadError::BodyMalformed)?;
-    if !rest.is_empty() || !info.tables.matches(&policy) {
+    let policy = crate::decode::body(body)?;
+    if !info.tables.matches(&policy) {
         return Err(LoadError::BodyMalformed);
     }
     validate(&policy)?;
@@ -71,8 +71,7 @@ fn keys(policy: &PolicyBody<'_>, keyring: &[KeyMaterial<'_>]) -> Result<heapless
         if material.secret.len() < min {
             return Err(LoadError::KeyTooShort { key: i, min });
         }
-        let mac = MacKey::new(spec.alg, material.secret).ok_or(LoadError::KeyTooShort { key: i, min })?;
-        macs.push(mac).map_err(|_| LoadError::BodyMalformed)?;
+        macs.push(MacKey::new(spec.alg, material.secret)).map_err(|_| LoadError::BodyMalformed)?;
     }
     Ok(macs)
 }
@@ -170,16 +169,7 @@ fn validate(p: &PolicyBody<'_>) -> Result<(), LoadError> {
         }
     }
     for (i, o) in p.origins.iter().enumerate() {
-        let ok = match o {
-            OriginPattern::Any => true,
-            OriginPattern::Null => true,
-            OriginPattern::Exact { scheme, host, port } | OriginPattern::Subdomains { scheme, suffix: host, port } => {
-                let mut buf = [0u8; 300];
-                let text = render_origin(&mut buf, scheme, host, *port, matches!(o, OriginPattern::Subdomains { .. }));
-                text.is_some_and(|t| origin::parse_pattern(t).as_ref() == Ok(o))
-            }
-        };
-        if !ok {
+        if !origin::is_normalized(o) {
             return bad(Invalid::Origin { origin: i });
         }
     }
@@ -211,43 +201,4 @@ fn validate(p: &PolicyBody<'_>) -> Result<(), LoadError> {
         return bad(Invalid::Duplicate);
     }
     Ok(())
-}
-
-/// Writes `scheme://[*.]host[:port]` for re-parsing a stored pattern.
-fn render_origin<'b>(
-    buf: &'b mut [u8; 300],
-    scheme: &str,
-    host: &str,
-    port: Option<u16>,
-    wild: bool,
-) -> Option<&'b str> {
-    let mut len = 0usize;
-    let mut put = |bytes: &[u8]| -> Option<()> {
-        let end = len.checked_add(bytes.len())?;
-        buf.get_mut(len..end)?.copy_from_slice(bytes);
-        len = end;
-        Some(())
-    };
-    put(scheme.as_bytes())?;
-    put(b"://")?;
-    if wild {
-        put(b"*.")?;
-    }
-    put(host.as_bytes())?;
-    if let Some(p) = port {
-        put(b":")?;
-        let mut digits = [0u8; 5];
-        let mut n = p;
-        let mut i = digits.len();
-        loop {
-            i = i.checked_sub(1)?;
-            *digits.get_mut(i)? = b'0'.checked_add(u8::try_from(n % 10).ok()?)?;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        put(digits.get(i..)?)?;
-    }
-    core::str::from_utf8(buf.get(..len)?).ok()
 }

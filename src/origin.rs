@@ -211,6 +211,19 @@ pub fn parse_pattern(text: &str) -> Result<OriginPattern<'_>, OriginPatternError
     })
 }
 
+/// Whether a stored pattern is in the normal form the compiler writes (the loader's check).
+pub(crate) fn is_normalized(p: &OriginPattern<'_>) -> bool {
+    let (scheme, host, port, wild) = match p {
+        OriginPattern::Any | OriginPattern::Null => return true,
+        OriginPattern::Exact { scheme, host, port } => (scheme, host, port, false),
+        OriginPattern::Subdomains { scheme, suffix, port } => (scheme, suffix, port, true),
+    };
+    let lower = |s: &str| !s.bytes().any(|c| c.is_ascii_uppercase());
+    let host_ok = valid_reg_name(host.as_bytes()) || (!wild && valid_ipv6_literal(host.as_bytes()));
+    let port_ok = port.is_none_or(|p| p != 0 && Some(p) != default_port(scheme.as_bytes()));
+    valid_scheme(scheme.as_bytes()) && lower(scheme) && lower(host) && host_ok && port_ok
+}
+
 /// Whether `text` parses as a request origin (for tools that want to pre-check values).
 #[must_use]
 pub fn is_valid_origin(text: &[u8]) -> bool {

@@ -243,26 +243,17 @@ fn roles_from(v: Option<Value<'_>>, scope: Option<JStr<'_>>, names: &[&str]) -> 
     set
 }
 
-/// Decoding space for a token, kept by the caller so the check can borrow the claims.
-pub(crate) struct TokenBuffers {
-    header: [u8; MAX_TOKEN_HEADER],
-    payload: [u8; MAX_TOKEN_PAYLOAD],
-    signature: [u8; 64],
-}
+/// Bytes of scratch a token check needs: decoded header, payload and signature.
+pub(crate) const SCRATCH: usize = MAX_TOKEN_HEADER + MAX_TOKEN_PAYLOAD + 64;
 
-impl TokenBuffers {
-    pub(crate) const fn new() -> Self {
-        Self { header: [0; MAX_TOKEN_HEADER], payload: [0; MAX_TOKEN_PAYLOAD], signature: [0; 64] }
-    }
-}
-
-/// Checks a bearer token.
+/// Checks a bearer token, decoding into `scratch` (at least [`SCRATCH`] bytes, kept by the
+/// caller so the result can borrow the claims).
 pub(crate) fn check<'b>(
     policy: &PolicyBody<'_>,
     macs: &[MacKey],
     token: &[u8],
     now: u64,
-    bufs: &'b mut TokenBuffers,
+    scratch: &'b mut [u8],
 ) -> TokenCheck<'b> {
     let mut parts = token.split(|&c| c == b'.');
     let (Some(h64), Some(p64), Some(s64), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
@@ -271,7 +262,8 @@ pub(crate) fn check<'b>(
     if h64.is_empty() || p64.is_empty() {
         return TokenCheck::malformed();
     }
-    let TokenBuffers { header: hbuf, payload: pbuf, signature: sbuf } = bufs;
+    let (hbuf, rest) = scratch.split_at_mut(MAX_TOKEN_HEADER.min(scratch.len()));
+    let (pbuf, sbuf) = rest.split_at_mut(MAX_TOKEN_PAYLOAD.min(rest.len()));
     let (Ok(hdr), Ok(payload)) = (decode_url_vartime(h64, hbuf), decode_url_vartime(p64, pbuf)) else {
         return TokenCheck::malformed();
     };

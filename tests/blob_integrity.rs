@@ -133,3 +133,26 @@ fn semantically_invalid_bodies_are_refused() {
     b.rules[0].name = "deploy";
     assert_eq!(Engine::load(&blob_of(&b, None), &keyring()).unwrap_err(), LoadError::Invalid(Invalid::Duplicate));
 }
+
+#[test]
+fn the_hand_decoder_reads_exactly_what_serde_postcard_reads() {
+    // The engine decodes postcard by hand (for flash size); serde's derive is the reference.
+    let mut bodies = vec![body()];
+    let mut b = body();
+    b.keys[0].issuer = None;
+    b.rules[2].max_auth_age_s = Some(u32::MAX);
+    b.credentials[0].roles = warden::policy::RoleSet(u64::MAX >> 60);
+    bodies.push(b);
+    for b in &bodies {
+        let blob = blob_of(b, None);
+        let (_, decoded) = warden::blob::decode_body(&blob).unwrap();
+        let start = warden::blob::HEADER_LEN;
+        let via_serde: warden::policy::PolicyBody<'_> = postcard::from_bytes(&blob[start..]).unwrap();
+        assert_eq!(decoded, via_serde);
+        assert_eq!(&decoded, b);
+    }
+    let example = include_bytes!("../policies/edge-api.wdn");
+    let (info, decoded) = warden::blob::decode_body(example).unwrap();
+    let via_serde: warden::policy::PolicyBody<'_> = postcard::from_bytes(&example[info.header_len..]).unwrap();
+    assert_eq!(decoded, via_serde);
+}

@@ -1,2 +1,5 @@
-//! The `warden` tool.
-fn main() {}
+//! The `warden` binary: everything lives in the `warden_cli` library.
+
+fn main() -> std::process::ExitCode {
+    std::process::ExitCode::from(warden_cli::run(std::env::args_os()))
+}

@@ -1,0 +1,54 @@
+//! `warden check POLICY.toml [--json]`: errors and warnings only.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde::Serialize;
+
+use super::{CommandResult, print_json};
+use crate::diag::{JsonDiagnostic, Report, Snippets, SourceFile, plural};
+use crate::exit;
+
+/// Arguments of `check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Policy source (`.toml`).
+    pub policy: PathBuf,
+    /// Print `{"ok","errors","warnings"}` instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct CheckJson {
+    ok: bool,
+    errors: Vec<JsonDiagnostic>,
+    warnings: Vec<JsonDiagnostic>,
+}
+
+/// Runs `check`: exit 0 without errors (warnings allowed), 1 with errors.
+///
+/// # Errors
+/// An unreadable file.
+pub fn run(a: &CheckArgs) -> CommandResult {
+    let text = std::fs::read_to_string(&a.policy).map_err(|e| format!("cannot read {}: {e}", a.policy.display()))?;
+    let out = crate::compile::compile(&text);
+    let file = SourceFile::new(a.policy.display().to_string(), text, Snippets::Allowed);
+    let report = Report { file, diagnostics: out.diagnostics };
+    let ok = !report.has_errors();
+    if a.json {
+        let (errors, warnings): (Vec<_>, Vec<_>) = report.diagnostics.iter().partition(|d| d.is_error());
+        print_json(&CheckJson {
+            ok,
+            errors: errors.into_iter().map(|d| report.file.to_json(d)).collect(),
+            warnings: warnings.into_iter().map(|d| report.file.to_json(d)).collect(),
+        })?;
+    } else {
+        report.eprint();
+        if ok {
+            let warnings = report.diagnostics.len();
+            outln!("{}: ok ({})", report.file.name, plural(warnings, "warning"));
+        }
+    }
+    Ok(if ok { exit::OK } else { exit::INPUT })
+}

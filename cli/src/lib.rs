@@ -1,0 +1,96 @@
+//! `warden`, the Warden tool: the policy compiler (`compile`, `check`), a request evaluator
+//! (`eval`), a case runner (`test`), a compiled-policy viewer (`inspect`) and the helpers that
+//! make credentials, keys and test tokens.
+//!
+//! The binary is a thin `main` over [`run`]; every concern has its own module: source types
+//! ([`source`]), the compiler ([`compile`], [`lint`], [`coverage`]), diagnostics ([`diag`]),
+//! keys files ([`keys`]), case files ([`cases`]), decisions as data ([`outcome`],
+//! [`explain`]), and one module per command under [`commands`].
+
+/// `print!` that never panics: output to a closed pipe (`warden … | head`) is dropped.
+macro_rules! out {
+    ($($t:tt)*) => { $crate::write_out(false, format_args!($($t)*)) };
+}
+/// `println!` that never panics.
+macro_rules! outln {
+    () => { $crate::write_out(false, format_args!("\n")) };
+    ($($t:tt)*) => { $crate::write_out(false, format_args!("{}\n", format_args!($($t)*))) };
+}
+/// `eprint!` that never panics.
+macro_rules! err {
+    ($($t:tt)*) => { $crate::write_out(true, format_args!($($t)*)) };
+}
+/// `eprintln!` that never panics.
+macro_rules! errln {
+    () => { $crate::write_out(true, format_args!("\n")) };
+    ($($t:tt)*) => { $crate::write_out(true, format_args!("{}\n", format_args!($($t)*))) };
+}
+
+pub mod bundle;
+pub mod cases;
+pub mod commands;
+pub mod compile;
+pub mod coverage;
+pub mod diag;
+pub mod encoding;
+pub mod explain;
+pub mod keys;
+pub mod lint;
+pub mod outcome;
+pub mod password;
+pub mod request;
+pub mod source;
+
+use std::ffi::OsString;
+
+use clap::Parser;
+
+/// Exit codes (SPEC §9).
+pub mod exit {
+    /// Success, or an Allow decision.
+    pub const OK: u8 = 0;
+    /// Usage or input error.
+    pub const INPUT: u8 = 1;
+    /// Decision 401.
+    pub const UNAUTHORIZED: u8 = 2;
+    /// Decision 403.
+    pub const FORBIDDEN: u8 = 3;
+    /// A test case failed.
+    pub const TEST_FAILED: u8 = 4;
+}
+
+/// Writes to stdout (or stderr), ignoring errors: a reader that went away (a closed pipe) is
+/// not a reason to panic, and the exit code still tells the outcome.
+#[doc(hidden)]
+pub fn write_out(stderr: bool, args: core::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = if stderr { std::io::stderr().lock().write_fmt(args) } else { std::io::stdout().lock().write_fmt(args) };
+}
+
+/// Runs the tool with these arguments (the first is the program name) and returns the exit
+/// code. Output goes to stdout and stderr.
+pub fn run<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match commands::Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => exit::OK,
+                _ => exit::INPUT,
+            };
+            // Printing can only fail when stdout/stderr is closed; the exit code still tells.
+            let _ = e.print();
+            return code;
+        }
+    };
+    match commands::dispatch(cli) {
+        Ok(code) => code,
+        Err(message) => {
+            errln!("error: {message}");
+            exit::INPUT
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! A decision as owned data: what `eval --json` prints (SPEC §9), what `eval` shows to people,
+//! and what `test` compares with a case's expectations.
+
+use serde::Serialize;
+use warden::Decision;
+
+/// `cors` of `eval --json`: allow-origin and allow-credentials, plus the preflight headers on
+/// a preflight Allow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CorsOutcome {
+    /// `Access-Control-Allow-Origin`.
+    pub allow_origin: String,
+    /// `Access-Control-Allow-Credentials: true` when set.
+    pub allow_credentials: bool,
+    /// `Access-Control-Allow-Methods` (preflight only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow_methods: Option<Vec<String>>,
+    /// `Access-Control-Allow-Headers` (preflight only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow_headers: Option<Vec<String>>,
+    /// `Access-Control-Max-Age` (preflight only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_age_s: Option<u32>,
+}
+
+/// The decision, field order exactly as SPEC §9's `eval --json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    /// `allow`, `unauthorized` or `forbidden`.
+    pub decision: &'static str,
+    /// 200, 401 or 403.
+    pub status: u16,
+    /// The reason identifier.
+    pub reason: &'static str,
+    /// Governing rule.
+    pub rule: Option<String>,
+    /// Authenticated subject.
+    pub subject: Option<String>,
+    /// Role names.
+    pub roles: Vec<String>,
+    /// Token expires within the refresh window.
+    pub refresh_advised: bool,
+    /// `WWW-Authenticate` values.
+    pub challenges: Vec<String>,
+    /// CORS answer.
+    pub cors: Option<CorsOutcome>,
+}
+
+impl Outcome {
+    /// Copies what a decision carries.
+    #[must_use]
+    pub fn of(d: &Decision<'_>) -> Self {
+        let decision = match d {
+            Decision::Allow(_) => "allow",
+            Decision::Unauthorized(_) => "unauthorized",
+            Decision::Forbidden(_) => "forbidden",
+        };
+        let cors = d.cors().map(|c| {
+            let pre = c.preflight();
+            CorsOutcome {
+                allow_origin: c.allow_origin().to_string(),
+                allow_credentials: c.allow_credentials(),
+                allow_methods: pre.map(|p| p.allow_methods().iter().map(str::to_string).collect()),
+                allow_headers: pre.map(|p| {
+                    p.allow_headers().split(',').map(str::trim).filter(|h| !h.is_empty()).map(str::to_string).collect()
+                }),
+                max_age_s: pre.map(|p| p.max_age_s()),
+            }
+        });
+        Self {
+            decision,
+            status: d.status(),
+            reason: d.reason().as_str(),
+            rule: d.rule().map(str::to_string),
+            subject: d.subject().map(str::to_string),
+            roles: d.roles().iter().map(str::to_string).collect(),
+            refresh_advised: d.refresh_advised(),
+            challenges: d.challenges().map(|c| c.to_string()).collect(),
+            cors,
+        }
+    }
+
+    /// Exit code of `eval` for this decision (SPEC §9).
+    #[must_use]
+    pub fn exit_code(&self) -> u8 {
+        match self.status {
+            200 => crate::exit::OK,
+            401 => crate::exit::UNAUTHORIZED,
+            _ => crate::exit::FORBIDDEN,
+        }
+    }
+
+    /// The human-readable block `eval` prints.
+    #[must_use]
+    pub fn render(&self) -> String {
+        let dash = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+        let mut out = format!(
+            "decision: {} ({})\nreason:   {}\nrule:     {}\nsubject:  {}\nroles:    {}\n",
+            self.decision,
+            self.status,
+            self.reason,
+            dash(&self.rule),
+            dash(&self.subject),
+            if self.roles.is_empty() { "-".into() } else { self.roles.join(", ") },
+        );
+        if self.refresh_advised {
+            out.push_str("refresh:  advised (the token expires soon)\n");
+        }
+        for c in &self.challenges {
+            out.push_str(&format!("WWW-Authenticate: {c}\n"));
+        }
+        if let Some(c) = &self.cors {
+            out.push_str(&format!("Access-Control-Allow-Origin: {}\n", c.allow_origin));
+            if c.allow_credentials {
+                out.push_str("Access-Control-Allow-Credentials: true\n");
+            }
+            if let Some(m) = &c.allow_methods {
+                out.push_str(&format!("Access-Control-Allow-Methods: {}\n", m.join(", ")));
+            }
+            if let Some(h) = &c.allow_headers {
+                out.push_str(&format!("Access-Control-Allow-Headers: {}\n", h.join(", ")));
+            }
+            if let Some(a) = c.max_age_s {
+                out.push_str(&format!("Access-Control-Max-Age: {a}\n"));
+            }
+            out.push_str("Vary: Origin\n");
+        }
+        out
+    }
+}

@@ -1,0 +1,506 @@
+//! The `warden` commands end to end: exit codes, `eval --json` shape, `test`, `inspect`, keys
+//! files, and the credential / key / token helpers round-tripping through the engine.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::std_instead_of_core, reason = "test code")]
+
+mod common;
+
+use common::{NOW, eval_json, repo, run, run_with_stdin};
+
+fn mint(extra: &[&str]) -> String {
+    let now = NOW.to_string();
+    let mut args = vec!["token", "mint", "--keys", "policies/edge-api.keys.toml", "--now", now.as_str()];
+    args.extend_from_slice(extra);
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 0, "{err}");
+    let token = out.trim().to_string();
+    assert_eq!(token.split('.').count(), 3, "{token}");
+    token
+}
+
+fn reader_token() -> String {
+    mint(&[
+        "--kid",
+        "2026-q4",
+        "--sub",
+        "alice",
+        "--roles",
+        "orders:read",
+        "--iss",
+        "https://auth.example.com",
+        "--aud",
+        "edge-api",
+    ])
+}
+
+fn keys_of(v: &serde_json::Value) -> Vec<String> {
+    v.as_object().expect("object").keys().cloned().collect()
+}
+
+#[test]
+fn eval_json_is_exactly_the_spec_object_for_a_minted_token() {
+    let auth = format!("Authorization: Bearer {}", reader_token());
+    let now = NOW.to_string();
+    let (code, out, _) = run(&[
+        "eval",
+        "policies/edge-api.toml",
+        "--keys",
+        "policies/edge-api.keys.toml",
+        "--method",
+        "GET",
+        "--path",
+        "/api/v1/orders/42",
+        "--header",
+        &auth,
+        "--now",
+        &now,
+        "--json",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "{\"decision\":\"allow\",\"status\":200,\"reason\":\"allowed\",\"rule\":\"orders-read\",\"subject\":\"alice\",\
+         \"roles\":[\"orders:read\"],\"refresh_advised\":false,\"challenges\":[],\"cors\":null}\n"
+    );
+}
+
+#[test]
+fn eval_exit_codes_follow_the_decision() {
+    let (code, j) = eval_json(&["--method", "GET", "--path", "/health"]);
+    assert_eq!((code, j["decision"].as_str()), (0, Some("allow")));
+    let (code, j) = eval_json(&["--method", "GET", "--path", "/api/v1/orders/1"]);
+    assert_eq!(code, 2);
+    assert_eq!(j["decision"], "unauthorized");
+    assert_eq!(j["status"], 401);
+    assert_eq!(j["reason"], "credentials_missing");
+    assert_eq!(j["subject"], serde_json::Value::Null);
+    assert_eq!(j["challenges"], serde_json::json!(["Bearer realm=\"edge-api\"", "ApiKey realm=\"edge-api\""]));
+    let (code, j) = eval_json(&["--method", "GET", "--path", "/nope"]);
+    assert_eq!(code, 3);
+    assert_eq!(j["decision"], "forbidden");
+    assert_eq!(j["rule"], serde_json::Value::Null);
+    assert_eq!(
+        keys_of(&j),
+        ["decision", "status", "reason", "rule", "subject", "roles", "refresh_advised", "challenges", "cors"]
+    );
+}
+
+#[test]
+fn preflight_json_adds_methods_headers_and_max_age_after_the_cors_pair() {
+    let (code, j) = eval_json(&[
+        "--method",
+        "OPTIONS",
+        "--path",
+        "/api/v1/orders/42",
+        "-H",
+        "Origin: https://shop.example.com",
+        "-H",
+        "Access-Control-Request-Method: PUT",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(j["reason"], "preflight");
+    let cors = &j["cors"];
+    assert_eq!(keys_of(cors), ["allow_origin", "allow_credentials", "allow_methods", "allow_headers", "max_age_s"]);
+    assert_eq!(cors["allow_origin"], "https://shop.example.com");
+    assert_eq!(cors["allow_credentials"], true);
+    let mut methods: Vec<&str> =
+        cors["allow_methods"].as_array().expect("array").iter().map(|m| m.as_str().expect("str")).collect();
+    methods.sort_unstable();
+    assert_eq!(methods, ["DELETE", "PATCH", "POST", "PUT"]);
+    assert_eq!(cors["allow_headers"], serde_json::json!(["authorization", "content-type", "x-api-key"]));
+    assert_eq!(cors["max_age_s"], 600);
+}
+
+#[test]
+fn a_plain_allow_with_an_origin_has_only_the_cors_pair() {
+    let auth = format!("Authorization: Bearer {}", reader_token());
+    let (_, j) = eval_json(&[
+        "--method",
+        "GET",
+        "--path",
+        "/api/v1/orders/1",
+        "-H",
+        &auth,
+        "-H",
+        "Origin: https://a.example.com",
+    ]);
+    assert_eq!(keys_of(&j["cors"]), ["allow_origin", "allow_credentials"]);
+}
+
+#[test]
+fn human_eval_shows_challenges_and_explain_shows_the_deciding_row() {
+    let now = NOW.to_string();
+    let (code, out, _) = run(&[
+        "eval",
+        "policies/edge-api.toml",
+        "--keys",
+        "policies/edge-api.keys.toml",
+        "--method",
+        "GET",
+        "--path",
+        "/admin/users",
+        "--ip",
+        "10.1.2.3",
+        "--now",
+        &now,
+        "--explain",
+    ]);
+    assert_eq!(code, 2);
+    assert!(out.contains("decision: unauthorized (401)"), "{out}");
+    assert!(out.contains("reason:   credentials_missing"), "{out}");
+    assert!(out.contains("WWW-Authenticate: Basic realm=\"edge-api\", charset=\"UTF-8\""), "{out}");
+    let row7 = out.lines().find(|l| l.trim_start().starts_with("7 ")).expect("row 7");
+    assert!(row7.ends_with("HOLDS -> decides 401 credentials_missing"), "{row7}");
+    let row3 = out.lines().find(|l| l.trim_start().starts_with("3 ")).expect("row 3");
+    assert!(row3.ends_with("clear"), "{row3}");
+}
+
+#[test]
+fn explain_with_json_keeps_stdout_one_object() {
+    let now = NOW.to_string();
+    let (code, out, err) = run(&[
+        "eval",
+        "policies/edge-api.toml",
+        "--method",
+        "GET",
+        "--path",
+        "/health",
+        "--now",
+        &now,
+        "--keys",
+        "policies/edge-api.keys.toml",
+        "--json",
+        "--explain",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 1);
+    serde_json::from_str::<serde_json::Value>(&out).expect("one JSON object");
+    assert!(err.contains("decides 200 public"), "{err}");
+}
+
+#[test]
+fn compiled_and_source_policies_decide_alike() {
+    let auth = format!("Authorization: Bearer {}", reader_token());
+    let now = NOW.to_string();
+    let mut outs = Vec::new();
+    for policy in ["policies/edge-api.toml", "policies/edge-api.wdn", "policies/edge-api.signed.wdn"] {
+        let (code, out, err) = run(&[
+            "eval",
+            policy,
+            "--keys",
+            "policies/edge-api.keys.toml",
+            "--method",
+            "POST",
+            "--path",
+            "/api/v1/orders",
+            "-H",
+            &auth,
+            "--now",
+            &now,
+            "--json",
+        ]);
+        assert_eq!(code, 3, "{err}");
+        outs.push(out);
+    }
+    assert!(outs.iter().all(|o| *o == outs[0]), "{outs:?}");
+    assert!(outs[0].contains("insufficient_scope"), "{}", outs[0]);
+}
+
+#[test]
+fn verify_key_refuses_unsigned_and_accepts_signed() {
+    let base = ["--keys", "policies/edge-api.keys.toml", "--method", "GET", "--path", "/health", "--now", "1767225600"];
+    let key = ["--verify-key", "policies/edge-api.bundle-key.dev"];
+    let mut a = vec!["eval", "policies/edge-api.wdn"];
+    a.extend(base);
+    a.extend(key);
+    let (code, _, err) = run(&a);
+    assert_eq!(code, 1);
+    assert!(err.contains("not signed"), "{err}");
+    let mut a = vec!["eval", "policies/edge-api.signed.wdn"];
+    a.extend(base);
+    a.extend(key);
+    assert_eq!(run(&a).0, 0);
+}
+
+#[test]
+fn the_example_cases_all_pass() {
+    let (code, out, err) = run(&["test", "policies/edge-api.toml"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let summary = out.lines().last().expect("summary");
+    assert!(summary.ends_with(" passed, 0 failed"), "{summary}");
+    let passed: usize = summary.split(' ').next().and_then(|n| n.parse().ok()).expect("count");
+    assert!(passed >= 60, "{passed}");
+}
+
+#[test]
+fn the_example_cases_cover_every_reason() {
+    let text = std::fs::read_to_string(repo("policies/edge-api.cases.toml")).expect("cases");
+    let file = warden_cli::cases::parse(&text).expect("valid case file");
+    for reason in warden::Reason::all() {
+        assert!(file.cases.iter().any(|c| c.expect.reason == reason.as_str()), "no case for {reason}");
+    }
+}
+
+#[test]
+fn a_failing_case_exits_4_and_says_why() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = dir.path().join("c.toml");
+    let keys = repo("policies/edge-api.keys.toml");
+    std::fs::write(
+        &cases,
+        format!("keys = {:?}\n", keys.to_str().expect("utf-8"))
+            + "now = 1767225600\n[[case]]\nname = \"wrong on purpose\"\nmethod = \"GET\"\npath = \"/health\"\nexpect = \"403\"\nreason = \"ip_blocked\"\n\
+         [[case]]\nname = \"right\"\nmethod = \"GET\"\npath = \"/health\"\nexpect = \"allow\"\nreason = \"public\"\nrule = \"public-docs\"\n",
+    )
+    .expect("write");
+    let (code, out, _) = run(&["test", "policies/edge-api.toml", cases.to_str().expect("utf-8")]);
+    assert_eq!(code, 4, "{out}");
+    assert!(out.contains("FAIL"), "{out}");
+    assert!(out.contains("expected 403 ip_blocked, got 200 public"), "{out}");
+    assert!(out.contains("rule: expected \"public-docs\", got \"health\""), "{out}");
+    assert!(out.trim_end().ends_with("0 passed, 2 failed"), "{out}");
+    let (code, out, _) = run(&["test", "policies/edge-api.toml", cases.to_str().expect("utf-8"), "--json"]);
+    assert_eq!(code, 4);
+    let j: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(j["ok"], false);
+    assert_eq!(j["failed"], 2);
+    assert_eq!(j["cases"][0]["actual"]["reason"], "public");
+}
+
+#[test]
+fn an_invalid_case_file_is_an_input_error_with_a_position() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = dir.path().join("c.toml");
+    std::fs::write(&cases, "now = 1\n[[case]]\nname = \"x\"\nmethod = \"GET\"\npath = \"/\"\nexpect = \"allow\"\nreason = \"public\"\nexpcet = 1\n")
+        .expect("write");
+    let (code, _, err) = run(&["test", "policies/edge-api.toml", cases.to_str().expect("utf-8")]);
+    assert_eq!(code, 1);
+    assert!(err.contains("unknown field `expcet`"), "{err}");
+    assert!(err.contains("c.toml:8:1"), "{err}");
+}
+
+#[test]
+fn keys_file_errors_have_positions_and_never_show_the_secret() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let keys = dir.path().join("k.toml");
+    std::fs::write(&keys, "[[key]]\nid = \"2026-q4\"\nsecret_hex = \"s3cr3t-not-hex\"\n").expect("write");
+    let (code, _, err) = run(&[
+        "eval",
+        "policies/edge-api.toml",
+        "--keys",
+        keys.to_str().expect("utf-8"),
+        "--method",
+        "GET",
+        "--path",
+        "/health",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("k.toml:3:14"), "{err}");
+    assert!(err.contains("is not hex"), "{err}");
+    assert!(!err.contains("s3cr3t"), "secret leaked: {err}");
+}
+
+#[test]
+fn missing_and_short_keys_are_named_by_id() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let keys = dir.path().join("k.toml");
+    std::fs::write(
+        &keys,
+        "[[key]]\nid = \"2026-q4\"\nsecret_hex = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"\n\
+         [[key]]\nid = \"partner-hs384\"\nsecret_b64 = \"c2hvcnQ\"\n[[key]]\nid = \"ops-hs512\"\nsecret_b64 = \"c2hvcnQ\"\n",
+    )
+    .expect("write");
+    let args = |k: &str| run(&["eval", "policies/edge-api.toml", "--keys", k, "--method", "GET", "--path", "/health"]);
+    let (code, _, err) = args(keys.to_str().expect("utf-8"));
+    assert_eq!(code, 1);
+    assert!(err.contains("key `partner-hs384`") && err.contains("48 bytes"), "{err}");
+    let (code, _, err) = run(&["eval", "policies/edge-api.toml", "--method", "GET", "--path", "/health"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no secret for key `2026-q4`"), "{err}");
+}
+
+#[test]
+fn tokens_with_several_audiences_amr_and_no_kid_verify() {
+    let t = mint(&[
+        "--kid",
+        "ops-hs512",
+        "--alg",
+        "HS512",
+        "--no-kid",
+        "--sub",
+        "ops",
+        "--aud",
+        "a",
+        "--aud",
+        "b",
+        "--amr",
+        "pwd",
+        "--amr",
+        "mfa",
+        "--ttl",
+        "15m",
+    ]);
+    let payload = t.split('.').nth(1).expect("payload");
+    let json = base64_url_decode(payload);
+    let claims: serde_json::Value = serde_json::from_slice(&json).expect("claims json");
+    assert_eq!(claims["aud"], serde_json::json!(["a", "b"]));
+    assert_eq!(claims["amr"], serde_json::json!(["pwd", "mfa"]));
+    assert_eq!(claims["exp"], NOW + 900);
+    let header: serde_json::Value =
+        serde_json::from_slice(&base64_url_decode(t.split('.').next().expect("header"))).expect("header json");
+    assert_eq!(header, serde_json::json!({"alg": "HS512", "typ": "JWT"}));
+    let auth = format!("Authorization: Bearer {t}");
+    let (code, j) = eval_json(&["--method", "GET", "--path", "/api/x", "-H", &auth]);
+    assert_eq!(code, 0, "{j}");
+    assert_eq!(j["subject"], "ops");
+}
+
+fn base64_url_decode(s: &str) -> Vec<u8> {
+    warden_cli::encoding::from_b64_any(s).expect("base64url")
+}
+
+/// A one-rule policy in a temp dir; returns the policy path.
+fn temp_policy(dir: &std::path::Path, credentials: &str, key: &str, auth: &str) -> String {
+    let p = dir.join("p.toml");
+    std::fs::write(
+        &p,
+        format!(
+            "version = 1\nname = \"t\"\n{key}\n{credentials}\n[[rule]]\nname = \"r\"\nmethods = [\"GET\"]\npath = \"/**\"\nauth = {auth}\n"
+        ),
+    )
+    .expect("write policy");
+    p.to_str().expect("utf-8").to_string()
+}
+
+#[test]
+fn credential_new_makes_a_key_the_engine_accepts() {
+    let (code, out, _) = run(&["credential", "new", "--id", "robot", "--roles", "a,b"]);
+    assert_eq!(code, 0);
+    let key = out.lines().find(|l| l.starts_with("wk_")).expect("key line").to_string();
+    assert_eq!(key.len(), 3 + 43, "{key}");
+    let policy_lines: String =
+        out.lines().skip_while(|l| !l.starts_with("[[credential]]")).map(|l| format!("{l}\n")).collect();
+    assert!(policy_lines.contains("roles = [\"a\", \"b\"]"), "{policy_lines}");
+    assert!(!policy_lines.contains(&key), "the key must not be in the policy lines");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = temp_policy(dir.path(), &policy_lines, "", "[\"api_key\"]");
+    let header = format!("X-Api-Key: {key}");
+    let (code, out, err) = run(&["eval", &p, "--method", "GET", "--path", "/x", "-H", &header, "--json"]);
+    assert_eq!(code, 0, "{out} {err}");
+    let j: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(j["subject"], "robot");
+    assert_eq!(j["roles"], serde_json::json!(["a", "b"]));
+    let (code, _, _) = run(&["eval", &p, "--method", "GET", "--path", "/x", "-H", "X-Api-Key: wk_other", "--json"]);
+    assert_eq!(code, 2);
+    let (_, again, _) = run(&["credential", "new", "--id", "robot"]);
+    assert_ne!(again.lines().find(|l| l.starts_with("wk_")), Some(key.as_str()), "keys must be fresh");
+}
+
+#[test]
+fn hash_password_makes_a_basic_credential_the_engine_accepts() {
+    let (code, out, err) =
+        run_with_stdin(&["credential", "hash-password", "--iterations", "1000", "--user", "ann"], "open sesame\n");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("$pbkdf2-sha256$i=1000$"), "{out}");
+    assert!(!out.contains("open sesame"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = temp_policy(dir.path(), &format!("[[credential]]\nid = \"ann\"\n{out}"), "", "[\"basic\"]");
+    let basic = |pw: &str| {
+        use base64::Engine as _;
+        format!("Authorization: Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("ann:{pw}")))
+    };
+    let (code, out, _) = run(&["eval", &p, "--method", "GET", "--path", "/", "-H", &basic("open sesame"), "--json"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("\"subject\":\"ann\""), "{out}");
+    let (code, out, _) = run(&["eval", &p, "--method", "GET", "--path", "/", "-H", &basic("open sesame!"), "--json"]);
+    assert_eq!(code, 2);
+    assert!(out.contains("credentials_invalid"), "{out}");
+}
+
+#[test]
+fn hash_password_takes_nothing_from_argv_and_refuses_an_empty_password() {
+    assert_eq!(run(&["credential", "hash-password", "hunter2"]).0, 1);
+    let (code, _, err) = run_with_stdin(&["credential", "hash-password"], "\n");
+    assert_eq!(code, 1);
+    assert!(err.contains("empty password"), "{err}");
+}
+
+#[test]
+fn key_new_makes_a_keys_file_that_signs_and_verifies() {
+    for (alg, len) in [("HS256", 32usize), ("HS384", 48), ("HS512", 64)] {
+        let (code, out, _) = run(&["key", "new", "--alg", alg, "--id", "fresh"]);
+        assert_eq!(code, 0);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let keys = dir.path().join("k.toml");
+        std::fs::write(&keys, &out).expect("write keys");
+        let ring = warden_cli::keys::parse(&out).expect("valid keys file");
+        assert_eq!(ring.get("fresh").map(<[u8]>::len), Some(len));
+        let k = keys.to_str().expect("utf-8");
+        let p = temp_policy(dir.path(), "", &format!("[[key]]\nid = \"fresh\"\nalg = \"{alg}\""), "[\"bearer\"]");
+        let (code, token, err) = run(&["token", "mint", "--keys", k, "--kid", "fresh", "--alg", alg, "--sub", "s"]);
+        assert_eq!(code, 0, "{err}");
+        let auth = format!("Authorization: Bearer {}", token.trim());
+        let (code, out, _) = run(&["eval", &p, "--keys", k, "--method", "GET", "--path", "/", "-H", &auth, "--json"]);
+        assert_eq!(code, 0, "{alg}: {out}");
+    }
+}
+
+#[test]
+fn usage_errors_exit_1_and_help_exits_0() {
+    assert_eq!(run(&[]).0, 1);
+    assert_eq!(run(&["frobnicate"]).0, 1);
+    assert_eq!(run(&["eval", "policies/edge-api.toml"]).0, 1, "missing --method/--path");
+    assert_eq!(run(&["key", "new", "--alg", "RS256"]).0, 1);
+    assert_eq!(run(&["token", "mint", "--keys", "x", "--kid", "k", "--sub", "s", "--ttl", "1w"]).0, 1);
+    let (code, out, _) = run(&["--help"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("compile"));
+}
+
+#[test]
+fn inspect_shows_version_signature_sizes_tables_and_rules() {
+    let (code, out, _) = run(&["inspect", "policies/edge-api.wdn"]);
+    assert_eq!(code, 0);
+    for needle in ["format version: 1", "signature:      unsigned", "body sha256:", "admin-console", "/admin/**"] {
+        assert!(out.contains(needle), "{needle}: {out}");
+    }
+    let rules = out.lines().find(|l| l.trim_start().starts_with("rules ")).expect("rules table line");
+    assert!(rules.contains(" 11 / "), "{rules}");
+    let (_, out, _) = run(&["inspect", "policies/edge-api.signed.wdn", "--json"]);
+    let j: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(j["signature"], "signed (not verified)");
+    assert_eq!(j["header_bytes"], 92);
+    assert_eq!(j["rules"].as_array().map(Vec::len), Some(11));
+    assert!(!out.contains("dadc9de4"), "inspect must not print credential digests");
+}
+
+#[test]
+fn compile_writes_beside_the_policy_and_refuses_a_short_sign_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("edge.toml");
+    std::fs::copy(repo("policies/edge-api.toml"), &p).expect("copy");
+    let (code, _, err) = run(&["compile", p.to_str().expect("utf-8")]);
+    assert_eq!(code, 0, "{err}");
+    let blob = std::fs::read(dir.path().join("edge.wdn")).expect("default output");
+    assert_eq!(blob, std::fs::read(repo("policies/edge-api.wdn")).expect("committed"));
+    let key = dir.path().join("short.key");
+    std::fs::write(&key, "00112233").expect("write");
+    let (code, _, err) = run(&["compile", p.to_str().expect("utf-8"), "--sign-key", key.to_str().expect("utf-8")]);
+    assert_eq!(code, 1);
+    assert!(err.contains("at least 32"), "{err}");
+}
+
+#[test]
+fn a_corrupt_blob_is_an_input_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("bad.wdn");
+    let mut blob = std::fs::read(repo("policies/edge-api.wdn")).expect("blob");
+    let last = blob.len() - 1;
+    blob[last] ^= 1;
+    std::fs::write(&p, &blob).expect("write");
+    let (code, _, err) = run(&["inspect", p.to_str().expect("utf-8")]);
+    assert_eq!(code, 1);
+    assert!(err.contains("SHA-256"), "{err}");
+    let (code, _, _) = run(&["eval", p.to_str().expect("utf-8"), "--method", "GET", "--path", "/health"]);
+    assert_eq!(code, 1);
+}

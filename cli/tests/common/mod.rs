@@ -1,0 +1,64 @@
+//! Helpers shared by the CLI integration tests.
+#![allow(
+    dead_code,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers; each test binary uses a different subset"
+)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// The fixed `now` of policies/edge-api.cases.toml (2026-01-01T00:00:00Z).
+pub(crate) const NOW: u64 = 1_767_225_600;
+
+/// The repository root.
+pub(crate) fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("cli/ has a parent").to_path_buf()
+}
+
+/// A path under the repository root.
+pub(crate) fn repo(rel: &str) -> PathBuf {
+    root().join(rel)
+}
+
+/// `warden` run from the repository root.
+pub(crate) fn warden() -> Command {
+    let mut c = Command::cargo_bin("warden").expect("the warden binary is built");
+    c.current_dir(root()).env("NO_COLOR", "1");
+    c
+}
+
+/// Runs `warden` with `args` and returns (exit code, stdout, stderr).
+pub(crate) fn run(args: &[&str]) -> (i32, String, String) {
+    run_with_stdin(args, "")
+}
+
+/// As [`run`], feeding `stdin`.
+pub(crate) fn run_with_stdin(args: &[&str], stdin: &str) -> (i32, String, String) {
+    let out = warden().args(args).write_stdin(stdin).output().expect("warden runs");
+    (
+        out.status.code().expect("warden exits normally"),
+        String::from_utf8(out.stdout).expect("UTF-8 stdout"),
+        String::from_utf8(out.stderr).expect("UTF-8 stderr"),
+    )
+}
+
+/// `eval --json` of the example policy at [`NOW`]; returns (exit code, parsed JSON).
+pub(crate) fn eval_json(extra: &[&str]) -> (i32, serde_json::Value) {
+    let now = NOW.to_string();
+    let mut args = vec![
+        "eval",
+        "policies/edge-api.toml",
+        "--keys",
+        "policies/edge-api.keys.toml",
+        "--now",
+        now.as_str(),
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    let (code, out, err) = run(&args);
+    let json = serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out:?}, stderr {err}"));
+    (code, json)
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Flash budget of the firmware example: builds it with and without Warden at opt-level z and
+# s, prints .text + .rodata, and fails if Warden's share at opt-level z exceeds the budget
+# written in docs/embedded.md (WARDEN_FLASH_BUDGET bytes).
+set -euo pipefail
+cd "$(dirname "$0")"
+BUDGET=${WARDEN_FLASH_BUDGET:-38912}
+sz() { arm-none-eabi-size -A "$1" | awk '$1==".text" || $1==".rodata" {s+=$2} END {print s}'; }
+part() { arm-none-eabi-size -A "$1" | awk -v n="$2" '$1==n {print $2}'; }
+# `size.sh z` measures opt-level z only (what CI gates on); no argument measures z and s.
+PROFILES="release:z release-s:s"
+if [ "${1:-}" = z ]; then PROFILES="release:z"; fi
+for p in $PROFILES; do
+  cargo build --locked --profile "${p%%:*}" -q
+  cargo build --locked --profile "${p%%:*}" -q --features baseline --target-dir target/baseline
+done
+T=target/thumbv7em-none-eabihf
+printf '%-8s %10s %10s %10s %12s %12s\n' profile text rodata flash without-warden warden
+for p in $PROFILES; do
+  dir=${p%%:*}; lvl=${p##*:}
+  with=$T/$dir/warden-cortex-m; without=target/baseline/thumbv7em-none-eabihf/$dir/warden-cortex-m
+  w=$(sz "$with"); b=$(sz "$without")
+  printf 'opt-%-4s %10s %10s %10s %12s %12s\n' "$lvl" "$(part "$with" .text)" "$(part "$with" .rodata)" "$w" "$b" "$((w - b))"
+  if [ "$lvl" = z ]; then WARDEN_Z=$((w - b)); fi
+done
+echo "warden share at opt-level z: ${WARDEN_Z} bytes (budget ${BUDGET})"
+if [ "$WARDEN_Z" -gt "$BUDGET" ]; then
+  echo "FAIL: Warden's flash share grew past the budget in docs/embedded.md"
+  exit 1
+fi
