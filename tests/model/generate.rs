@@ -612,7 +612,8 @@ fn number_claim(src: &mut Source<'_>, leeway: u64) -> String {
     }
 }
 
-fn json_str(s: &str) -> String {
+/// `s` as a JSON string literal.
+pub fn json_str(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {
         match c {

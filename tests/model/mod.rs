@@ -282,6 +282,11 @@ fn parse_origin(value: &[u8]) -> Option<ReqOrigin> {
     Some(ReqOrigin::Tuple { scheme, host: host.to_ascii_lowercase(), port })
 }
 
+/// Whether a header value is a valid origin serialization (or `null`).
+pub fn origin_is_valid(value: &[u8]) -> bool {
+    parse_origin(value).is_some()
+}
+
 fn origin_allowed(o: &ReqOrigin, p: &OriginPattern<'_>) -> bool {
     match (o, p) {
         (ReqOrigin::Null, OriginPattern::Null) => true,
@@ -745,7 +750,8 @@ fn strings(v: &Json) -> Option<Vec<String>> {
     }
 }
 
-fn mac(alg: Alg, secret: &[u8], input: &[u8]) -> Vec<u8> {
+/// HMAC of `input` under `secret` with `alg`'s hash.
+pub fn mac(alg: Alg, secret: &[u8], input: &[u8]) -> Vec<u8> {
     match alg {
         Alg::Hs256 => {
             let mut m = Hmac::<Sha256>::new_from_slice(secret).unwrap();
