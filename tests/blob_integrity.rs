@@ -18,6 +18,7 @@ fn every_truncation_is_a_load_error() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "thousands of loads take many minutes under miri")]
 fn every_single_bit_flip_is_a_load_error() {
     let blob = blob();
     let mut copy = blob.clone();
