@@ -5,8 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 use warden::{Engine, KeyMaterial};
 
-#[path = "common.rs"]
-mod common;
+use warden_fuzz_common as common;
 
 use common::model::generate::{Source, gen_policy, gen_request};
 

@@ -8,8 +8,7 @@ use arbitrary::Arbitrary;
 use base64ct::{Base64, Base64UrlUnpadded, Encoding};
 use libfuzzer_sys::fuzz_target;
 
-#[path = "common.rs"]
-mod common;
+use warden_fuzz_common as common;
 
 #[derive(Arbitrary, Debug)]
 enum Method {

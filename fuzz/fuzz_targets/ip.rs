@@ -6,8 +6,7 @@ use std::net::IpAddr;
 
 use libfuzzer_sys::fuzz_target;
 
-#[path = "common.rs"]
-mod common;
+use warden_fuzz_common as common;
 
 fuzz_target!(|data: &[u8]| {
     let ip = match data {

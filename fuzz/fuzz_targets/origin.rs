@@ -4,8 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 
-#[path = "common.rs"]
-mod common;
+use warden_fuzz_common as common;
 
 fuzz_target!(|data: &[u8]| {
     let engine_valid = warden::origin::is_valid_origin(data);

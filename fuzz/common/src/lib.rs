@@ -1,13 +1,12 @@
-//! Shared by the fuzz targets: the example policy (policies/edge-api) loaded once, and the
+//! Shared by the fuzz targets (a library, so the model is compiled once, not once per target): the example policy (policies/edge-api) loaded once, and the
 //! engine-versus-model comparison.
-#![allow(dead_code, reason = "each target uses a part")]
 
 use std::sync::OnceLock;
 
 use warden::policy::PolicyBody;
 use warden::{Engine, Header, KeyMaterial, Request};
 
-#[path = "../../tests/model/mod.rs"]
+#[path = "../../../tests/model/mod.rs"]
 pub mod model;
 
 pub use model::{ModelRequest, Outcome};
@@ -22,8 +21,9 @@ pub struct Example {
 pub fn example() -> &'static Example {
     static EXAMPLE: OnceLock<Example> = OnceLock::new();
     EXAMPLE.get_or_init(|| {
-        let blob: &'static [u8] = include_bytes!("../../policies/edge-api.wdn");
-        let keys = warden_cli::keys::parse(include_str!("../../policies/edge-api.keys.toml")).expect("dev keys parse");
+        let blob: &'static [u8] = include_bytes!("../../../policies/edge-api.wdn");
+        let keys =
+            warden_cli::keys::parse(include_str!("../../../policies/edge-api.keys.toml")).expect("dev keys parse");
         let keyring: Vec<(String, Vec<u8>)> =
             keys.material().iter().map(|m| (m.id.to_string(), m.secret.to_vec())).collect();
         let material: Vec<KeyMaterial<'_>> = keyring.iter().map(|(id, s)| KeyMaterial { id, secret: s }).collect();
