@@ -128,9 +128,21 @@ fn parse_claims<'a>(bytes: &'a [u8], keys: &[KeySpec<'_>]) -> Result<Claims<'a>,
         scope: None,
         roles: [None; MAX_KEYS],
     };
+    let mut seen = 0u128;
     json::for_each_member(bytes, |name, value| {
         let string = |v: Value<'a>| if let Value::Str(s) = v { Ok(s) } else { Err(JsonError) };
         name.with_plain::<{ MAX_NAME }, _>(|name, _| {
+            // Every claim we read may appear once, whatever its value.
+            let bit = claim_bit(name, keys);
+            if seen & bit != 0 {
+                return Err(JsonError);
+            }
+            seen |= bit;
+            // `null` is how many JWT libraries write an optional claim they do not have: it is
+            // absent; a null `exp` is malformed like any other non-number.
+            if value == Value::Null {
+                return if name == b"exp" { Err(JsonError) } else { Ok(()) };
+            }
             match name {
                 b"exp" => set_once(&mut c.exp, numeric_date(value)?)?,
                 b"nbf" => set_once(&mut c.nbf, numeric_date(value)?)?,
@@ -160,6 +172,25 @@ fn parse_claims<'a>(bytes: &'a [u8], keys: &[KeySpec<'_>]) -> Result<Claims<'a>,
         })
     })?;
     Ok(c)
+}
+
+/// A bit per claim we read (bits 8 and up: the roles claim of key `i`), for duplicates.
+fn claim_bit(name: &[u8], keys: &[KeySpec<'_>]) -> u128 {
+    let registered: u128 = match name {
+        b"exp" => 1,
+        b"nbf" => 2,
+        b"iat" => 4,
+        b"iss" => 8,
+        b"sub" => 16,
+        b"aud" => 32,
+        b"amr" => 64,
+        b"scope" => 128,
+        _ => 0,
+    };
+    keys.iter()
+        .enumerate()
+        .filter(|(_, k)| name == k.roles_claim.as_bytes())
+        .fold(registered, |bits, (i, _)| bits | u32::try_from(i).ok().and_then(|i| 256u128.checked_shl(i)).unwrap_or(0))
 }
 
 /// A string, or an array of at most [`MAX_CLAIM_ELEMENTS`] strings.
@@ -379,6 +410,17 @@ mod tests {
         ] {
             assert!(parse_claims(bad, &keys).is_err(), "{:?}", core::str::from_utf8(bad));
         }
+    }
+
+    #[test]
+    fn null_optional_claims_are_absent_but_still_count_as_present_for_duplicates() {
+        let keys = [KeySpec { id: "k", alg: Alg::Hs256, issuer: None, audience: None, roles_claim: "roles" }];
+        let c = parse_claims(br#"{"exp":1,"iss":null,"aud":null,"nbf":null,"roles":null,"sub":null}"#, &keys).unwrap();
+        assert!(c.iss.is_none() && c.aud.is_none() && c.nbf.is_none() && c.roles[0].is_none() && c.sub.is_none());
+        assert!(parse_claims(br#"{"exp":null}"#, &keys).is_err());
+        assert!(parse_claims(br#"{"exp":1,"iss":null,"iss":"x"}"#, &keys).is_err());
+        assert!(parse_claims(br#"{"exp":1,"iss":"x","iss":null}"#, &keys).is_err());
+        assert!(parse_claims(br#"{"exp":1,"roles":null,"roles":["a"]}"#, &keys).is_err());
     }
 
     #[test]

@@ -146,3 +146,33 @@ fn header_limits_are_decisions_not_errors() {
     let o = req("GET", "/open/x").header("origin", format!("https://{huge}.example.com")).eval(&e);
     assert_eq!(o.reason, "origin_not_allowed");
 }
+
+#[test]
+fn basic_catalogue() {
+    use base64ct::{Base64, Encoding};
+    let blob = blob();
+    let e = engine(&blob);
+    let raw = |bytes: &[u8]| format!("Basic {}", Base64::encode_string(bytes));
+    let cases: &[(String, &str)] = &[
+        (basic(BASIC_USER, BASIC_PASSWORD), "allowed"),
+        (basic(BASIC_USER, "wrong password"), "credentials_invalid"),
+        (basic("nobody", BASIC_PASSWORD), "credentials_invalid"),
+        (basic("", BASIC_PASSWORD), "credentials_invalid"),
+        (basic(BASIC_USER, ""), "credentials_invalid"),
+        (raw(b"admin-without-colon"), "credentials_malformed"),
+        (raw(b"admin:\xff\xfe"), "credentials_malformed"),
+        (raw(b"adm\x01in:pw"), "credentials_malformed"),
+        ("Basic !!!!".to_string(), "credentials_malformed"),
+        ("Basic YWRtaW46cHc".to_string(), "credentials_malformed"),
+        ("Basic".to_string(), "credentials_malformed"),
+        (format!("basic {}", Base64::encode_string(format!("{BASIC_USER}:{BASIC_PASSWORD}").as_bytes())), "allowed"),
+        (format!("Basic {}", "QUFB".repeat(200)), "credentials_malformed"),
+    ];
+    for (value, reason) in cases {
+        let o = req("GET", "/items/1").header("authorization", value).eval(&e);
+        assert_eq!(o.reason, *reason, "{value}");
+    }
+    // A password containing a colon is fine: only the first colon splits (RFC 7617 §2).
+    let o = req("GET", "/items/1").header("authorization", basic("nobody", "a:b")).eval(&e);
+    assert_eq!(o.reason, "credentials_invalid");
+}

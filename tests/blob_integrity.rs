@@ -159,3 +159,64 @@ fn the_hand_decoder_reads_exactly_what_serde_postcard_reads() {
     let via_serde: warden::policy::PolicyBody<'_> = postcard::from_bytes(&example[info.header_len..]).unwrap();
     assert_eq!(decoded, via_serde);
 }
+
+#[test]
+fn every_truncation_and_bit_flip_of_the_compiled_example_is_a_load_error() {
+    use base64ct::{Base64, Base64UrlUnpadded, Encoding};
+    // The dev keys of policies/edge-api.keys.toml.
+    let hs256: Vec<u8> = (0..32)
+        .map(|i| {
+            u8::from_str_radix(
+                &"172a176d6f7bcf196f0de037ab7f34e700f749a98c0ffc66419cf9f8e020c927"[2 * i..2 * i + 2],
+                16,
+            )
+            .unwrap()
+        })
+        .collect();
+    let hs384 = Base64::decode_vec("18F4F9/YCGjmGLTA6FpvF9WPecewpgoIm1YkuZPLN1z8n81zuWizaBn7GDwj5t8V").unwrap();
+    let hs512 = Base64UrlUnpadded::decode_vec(
+        "miRVOPzae6ycNvLz5PDrH-Y8W-lfq5GIa_X8pHhxg59_QtBWfjf8_A3IdjAgVBBIgfMr0ZzTIc5q2cuHR1T1nw",
+    )
+    .unwrap();
+    let keys = [
+        KeyMaterial { id: "2026-q4", secret: &hs256 },
+        KeyMaterial { id: "partner-hs384", secret: &hs384 },
+        KeyMaterial { id: "ops-hs512", secret: &hs512 },
+    ];
+    let example = include_bytes!("../policies/edge-api.wdn").to_vec();
+    assert!(Engine::load(&example, &keys).is_ok());
+    for len in 0..example.len() {
+        assert!(Engine::load(&example[..len], &keys).is_err(), "truncated to {len}");
+    }
+    let mut copy = example.clone();
+    for byte in 0..example.len() {
+        for bit in 0..8 {
+            copy[byte] ^= 1 << bit;
+            assert!(Engine::load(&copy, &keys).is_err(), "bit {bit} of byte {byte}");
+            copy[byte] ^= 1 << bit;
+        }
+    }
+    // The signed example: every flip is refused when loaded with its bundle key.
+    let signed = include_bytes!("../policies/edge-api.signed.wdn").to_vec();
+    let bundle =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/policies/edge-api.bundle-key.dev")).unwrap();
+    let bundle_key = bundle_key_bytes(&bundle);
+    assert_eq!(Engine::load_verified(&signed, &keys, &bundle_key).unwrap().signature(), SignatureState::Verified);
+    let mut copy = signed.clone();
+    for byte in 0..signed.len() {
+        copy[byte] ^= 0x01;
+        assert!(Engine::load_verified(&copy, &keys, &bundle_key).is_err(), "byte {byte}");
+        copy[byte] ^= 0x01;
+    }
+}
+
+/// The bundle key file holds hex or base64 text (after comment lines).
+fn bundle_key_bytes(text: &str) -> Vec<u8> {
+    use base64ct::{Base64, Encoding};
+    let line = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).unwrap();
+    if line.len() % 2 == 0 && line.bytes().all(|c| c.is_ascii_hexdigit()) {
+        (0..line.len()).step_by(2).map(|i| u8::from_str_radix(&line[i..i + 2], 16).unwrap()).collect()
+    } else {
+        Base64::decode_vec(line).unwrap()
+    }
+}
