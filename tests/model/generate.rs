@@ -746,6 +746,10 @@ fn gen_token(src: &mut Source<'_>, policy: &PolicySpec, rule: &RuleSpec) -> Stri
     if src.chance(5) {
         claims.push("\"sub\":5".into());
     }
+    if src.chance(8) {
+        let name = src.pick(&["exp", "nbf", "iat", "iss", "sub", "aud", "amr", "scope", "roles", "groups", "typ"]);
+        claims.push(format!("\"{name}\":null"));
+    }
     if src.chance(60) {
         let iss = match (key.and_then(|k| k.issuer), src.below(4)) {
             (Some(i), 0..=2) => i.to_string(),

@@ -819,7 +819,26 @@ fn check_token(token: &[u8], policy: &PolicyBody<'_>, keyring: &[(String, Vec<u8
         slot.is_none()
     }
     let mut role_claims: Vec<Option<Vec<String>>> = vec![None; policy.keys.len()];
+    // Every claim the engine reads may appear once, whatever its value; `null` means absent
+    // for every claim but `exp` (how many JWT libraries write an optional claim they lack).
+    let read = |name: &str| {
+        matches!(name, "exp" | "nbf" | "iat" | "iss" | "sub" | "aud" | "amr" | "scope")
+            || policy.keys.iter().any(|k| k.roles_claim == name)
+    };
+    let mut seen: Vec<&str> = Vec::new();
     for (name, value) in &claims {
+        if read(name) {
+            if seen.contains(&name.as_str()) {
+                return Malformed;
+            }
+            seen.push(name);
+        }
+        if *value == Json::Null {
+            if name == "exp" {
+                return Malformed;
+            }
+            continue;
+        }
         match name.as_str() {
             "exp" | "nbf" | "iat" => {
                 let Json::Num(n) = value else { return Malformed };
