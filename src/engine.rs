@@ -183,8 +183,11 @@ fn bit64(i: usize) -> u64 {
     u32::try_from(i).ok().and_then(|i| 1u64.checked_shl(i)).unwrap_or(0)
 }
 
+/// All ones for `true`. Through `black_box`, so the optimizer cannot turn the masked
+/// accumulation back into a branch on `b` (it did for origin matches once `Origin::matches`
+/// stopped being inlined).
 fn mask64(b: bool) -> u64 {
-    0u64.wrapping_sub(u64::from(b))
+    core::hint::black_box(0u64.wrapping_sub(u64::from(b)))
 }
 
 static NO_RULE: Rule<'static> = Rule {
@@ -313,8 +316,11 @@ impl<'a> Engine<'a> {
             let method_hit = r.any_method | (r.methods.0 & method_bits != 0);
             let hit = path_hit & method_hit;
             let take = hit & !found;
-            governing =
-                (i & 0usize.wrapping_sub(usize::from(take))) | (governing & !0usize.wrapping_sub(usize::from(take)));
+            // The mask goes through `black_box` so the optimizer cannot turn the select back
+            // into a branch on whether a rule already matched (it did once the matcher stopped
+            // being inlined), which would make the work depend on the governing rule.
+            let m = core::hint::black_box(0usize.wrapping_sub(usize::from(take)));
+            governing = (i & m) | (governing & !m);
             found |= hit;
             path_any |= path_hit;
         }

@@ -49,14 +49,11 @@ fn valid_reg_name(h: &[u8]) -> bool {
 }
 
 fn valid_ipv6_literal(h: &[u8]) -> bool {
-    match h.strip_prefix(b"[").and_then(|r| r.strip_suffix(b"]")) {
-        Some(inner) => {
-            inner.len() >= 2
-                && inner.iter().all(|c| c.is_ascii_hexdigit() || matches!(c, b':' | b'.'))
-                && inner.contains(&b':')
-        }
-        None => false,
-    }
+    // RFC 3986 IP-literal: the text between the brackets must be an IPv6 address.
+    h.strip_prefix(b"[")
+        .and_then(|r| r.strip_suffix(b"]"))
+        .and_then(|inner| core::str::from_utf8(inner).ok())
+        .is_some_and(|inner| inner.parse::<core::net::Ipv6Addr>().is_ok())
 }
 
 fn parse_port(p: &[u8]) -> Option<u16> {

@@ -9,6 +9,7 @@ use common::*;
 use warden::{Capacity, Engine, Invalid, KeyMaterial, LoadError, SignatureState};
 
 #[test]
+#[cfg_attr(miri, ignore = "a load per length takes many minutes under miri")]
 fn every_truncation_is_a_load_error() {
     let blob = blob();
     for len in 0..blob.len() {
@@ -18,6 +19,7 @@ fn every_truncation_is_a_load_error() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "thousands of loads take many minutes under miri")]
 fn every_single_bit_flip_is_a_load_error() {
     let blob = blob();
     let mut copy = blob.clone();
@@ -44,6 +46,7 @@ fn trailing_bytes_and_foreign_versions_are_refused() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "a signature check per flipped byte takes many minutes under miri")]
 fn signed_blobs_verify_and_forgeries_do_not() {
     let key = b"dev-bundle-key-0123456789abcdef0123";
     let signed = blob_of(&body(), Some(key));
