@@ -579,6 +579,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "75 000 pattern/path pairs take many minutes under miri")]
     fn word_matching_agrees_with_the_reference_on_every_small_case() {
         let mut patterns = std::vec![std::string::String::from("/"), "/**".into()];
         let parts = ["a", "bc", "*", "abcdefgh", "abcdefghi"];
