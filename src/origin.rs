@@ -50,10 +50,62 @@ fn valid_reg_name(h: &[u8]) -> bool {
 
 fn valid_ipv6_literal(h: &[u8]) -> bool {
     // RFC 3986 IP-literal: the text between the brackets must be an IPv6 address.
-    h.strip_prefix(b"[")
-        .and_then(|r| r.strip_suffix(b"]"))
-        .and_then(|inner| core::str::from_utf8(inner).ok())
-        .is_some_and(|inner| inner.parse::<core::net::Ipv6Addr>().is_ok())
+    h.strip_prefix(b"[").and_then(|r| r.strip_suffix(b"]")).is_some_and(valid_ipv6)
+}
+
+/// RFC 4291 §2.2 text forms (RFC 3986 `IPv6address`), without zone ids. Written out rather than
+/// calling `core::net`'s parser, which costs flash on a microcontroller.
+fn valid_ipv6(s: &[u8]) -> bool {
+    match s.windows(2).position(|w| w == b"::") {
+        None => groups(s, true) == Some(8),
+        Some(i) => {
+            let head = s.get(..i).unwrap_or(&[]);
+            let tail = s.get(i.saturating_add(2)..).unwrap_or(&[]);
+            if tail.windows(2).any(|w| w == b"::") {
+                return false;
+            }
+            matches!((groups(head, false), groups(tail, true)), (Some(a), Some(b)) if a.saturating_add(b) <= 7)
+        }
+    }
+}
+
+/// Number of 16-bit groups in `a:b:c` (an empty part has none); a dotted IPv4 address may end
+/// the part when `v4_last`, and counts as two.
+fn groups(part: &[u8], v4_last: bool) -> Option<usize> {
+    if part.is_empty() {
+        return Some(0);
+    }
+    let mut n = 0usize;
+    let mut it = part.split(|&c| c == b':').peekable();
+    while let Some(g) = it.next() {
+        let last = it.peek().is_none();
+        if last && v4_last && g.contains(&b'.') {
+            if !valid_ipv4(g) {
+                return None;
+            }
+            n = n.saturating_add(2);
+        } else if g.is_empty() || g.len() > 4 || !g.iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        } else {
+            n = n.saturating_add(1);
+        }
+    }
+    Some(n)
+}
+
+/// Dotted-quad IPv4 without leading zeros.
+fn valid_ipv4(s: &[u8]) -> bool {
+    let mut parts = 0usize;
+    for p in s.split(|&c| c == b'.') {
+        let digits_ok = !p.is_empty() && p.len() <= 3 && p.iter().all(u8::is_ascii_digit);
+        let no_leading_zero = p.len() == 1 || p.first() != Some(&b'0');
+        let value = p.iter().fold(0u32, |v, &d| v.saturating_mul(10).saturating_add(u32::from(d.wrapping_sub(b'0'))));
+        if !(digits_ok && no_leading_zero && value <= 255) {
+            return false;
+        }
+        parts = parts.saturating_add(1);
+    }
+    parts == 4
 }
 
 fn parse_port(p: &[u8]) -> Option<u16> {
@@ -290,6 +342,50 @@ mod tests {
         assert!(allowed("null", "null"));
         assert!(!allowed("*", "null"));
         assert!(!allowed("https://a.example.com", "null"));
+    }
+
+    #[test]
+    fn ipv6_text_forms_agree_with_core_net() {
+        let cases = [
+            "::",
+            "::1",
+            "1::",
+            "1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7::",
+            "::2:3:4:5:6:7:8",
+            "1::8",
+            "fe80::1",
+            "::ffff:1.2.3.4",
+            "1:2:3:4:5:6:1.2.3.4",
+            "::1.2.3.4",
+            "1:2:3:4:5:6:7:8:9",
+            "1:2:3:4:5:6:7",
+            ":::",
+            "1:::2",
+            "1::2::3",
+            "12345::",
+            "g::",
+            ":1::",
+            "1::2:",
+            "::1.2.3.04",
+            "::1.2.3",
+            "::1.2.3.4.5",
+            "::256.1.1.1",
+            "1:2:3:4:5:6:7:1.2.3.4",
+            "::ffff:1.2.3.4:5",
+            "",
+            ":",
+            "1",
+            "1.2.3.4",
+            "::%25eth0",
+            "1:2:3:4:5:6::1.2.3.4",
+            "0:0:0:0:0:0:0:0",
+            "FFFF::",
+            "::ffff:255.255.255.255",
+        ];
+        for c in cases {
+            assert_eq!(valid_ipv6(c.as_bytes()), c.parse::<core::net::Ipv6Addr>().is_ok(), "{c}");
+        }
     }
 
     #[test]
