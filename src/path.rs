@@ -305,8 +305,7 @@ pub(crate) struct Shape {
 }
 
 impl Shape {
-    /// The shape of a valid, normalized pattern. A pattern too large for the fields (load
-    /// refuses those) gets a shape that matches nothing.
+    /// The shape of a valid, normalized pattern (as load accepts).
     pub(crate) fn of(pattern: &str) -> Self {
         let pat = pattern.as_bytes();
         let (body, tail) = match pat.strip_suffix(b"/**") {
@@ -326,17 +325,18 @@ impl Shape {
                 }
             }
         }
-        let fields = (
-            u16::try_from(body.len()),
-            first.map_or(Ok(u16::MAX), u16::try_from),
-            u8::try_from(star_segment),
-            u8::try_from(segments),
-        );
-        match fields {
-            (Ok(len), Ok(star), Ok(star_segment), Ok(segments)) if star < u16::MAX || first.is_none() => {
-                Self { body: len, star, star_segment, segments, tail, several }
-            }
-            _ => Self { body: 0, star: u16::MAX, star_segment: 0, segments: 0, tail: false, several: false },
+        // Load has checked the pattern (at most MAX_PATH bytes and MAX_PATTERN_SEGMENTS
+        // segments), so every value fits its field; saturating keeps that an invariant, not a
+        // panic.
+        let u16_of = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
+        let u8_of = |n: usize| u8::try_from(n).unwrap_or(u8::MAX);
+        Self {
+            body: u16_of(body.len()),
+            star: first.map_or(u16::MAX, u16_of),
+            star_segment: u8_of(star_segment),
+            segments: u8_of(segments),
+            tail,
+            several,
         }
     }
 }
