@@ -86,10 +86,15 @@ where
             return code;
         }
     };
+    let json = cli.command.wants_json();
     match commands::dispatch(cli) {
         Ok(code) => code,
         Err(message) => {
             errln!("error: {message}");
+            if json {
+                // `--json` promises one object on stdout, failures included.
+                let _ = commands::print_json(&serde_json::json!({ "error": message }));
+            }
             exit::INPUT
         }
     }

@@ -504,3 +504,135 @@ fn a_corrupt_blob_is_an_input_error() {
     let (code, _, _) = run(&["eval", p.to_str().expect("utf-8"), "--method", "GET", "--path", "/health"]);
     assert_eq!(code, 1);
 }
+
+#[test]
+fn mint_with_policy_takes_alg_issuer_audience_and_roles_claim_from_the_key() {
+    // partner-hs384 is HS384, has an issuer and an audience, and reads roles from "groups":
+    // without --policy each of these would have to be given by hand.
+    let token =
+        mint(&["--policy", "policies/edge-api.toml", "--kid", "partner-hs384", "--sub", "acme", "--roles", "partner"]);
+    let header: serde_json::Value =
+        serde_json::from_slice(&base64_url_decode(token.split('.').next().expect("header"))).expect("header json");
+    assert_eq!(header["alg"], "HS384");
+    let claims: serde_json::Value =
+        serde_json::from_slice(&base64_url_decode(token.split('.').nth(1).expect("claims"))).expect("claims json");
+    assert_eq!(claims["iss"], "https://partners.example.net");
+    assert_eq!(claims["aud"], "edge-api-partners");
+    assert_eq!(claims["groups"], serde_json::json!(["partner"]));
+    assert_eq!(claims.get("roles"), None);
+    let auth = format!("Authorization: Bearer {token}");
+    let (code, j) = eval_json(&["--method", "GET", "--path", "/partners/acme/feed", "-H", &auth]);
+    assert_eq!((code, &j["reason"], &j["subject"]), (0, &serde_json::json!("allowed"), &serde_json::json!("acme")));
+
+    // Explicit flags still win over the policy's values (here: to make a bad token).
+    let token = mint(&["--policy", "policies/edge-api.wdn", "--kid", "partner-hs384", "--sub", "acme", "--iss", "x"]);
+    let auth = format!("Authorization: Bearer {token}");
+    let (code, j) = eval_json(&["--method", "GET", "--path", "/partners/acme/feed", "-H", &auth]);
+    assert_eq!((code, &j["reason"]), (2, &serde_json::json!("token_issuer_mismatch")));
+
+    let (code, _, err) = run(&[
+        "token",
+        "mint",
+        "--keys",
+        "policies/edge-api.keys.toml",
+        "--policy",
+        "policies/edge-api.toml",
+        "--kid",
+        "nope",
+        "--key",
+        "2026-q4",
+        "--sub",
+        "s",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("has no key `nope`"), "{err}");
+}
+
+/// Runs a command that was given `--json` and parses its stdout as exactly one object.
+fn json_of(args: &[&str], stdin: &str) -> (i32, serde_json::Value) {
+    let (code, out, err) = run_with_stdin(args, stdin);
+    assert_eq!(out.lines().count(), 1, "one line of JSON: {out:?} (stderr {err})");
+    let j: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out:?}"));
+    assert!(j.is_object(), "{j}");
+    (code, j)
+}
+
+#[test]
+fn every_command_answers_json_with_one_object_errors_included() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("e.wdn");
+    let out = out.to_str().expect("utf-8");
+
+    let (code, j) = json_of(&["compile", "policies/edge-api.toml", "-o", out, "--json"], "");
+    assert_eq!(code, 0);
+    assert_eq!(keys_of(&j), ["ok", "output", "bytes", "signed", "body_sha256", "errors", "warnings"]);
+    assert_eq!((&j["ok"], &j["output"], &j["signed"]), (&true.into(), &out.into(), &false.into()));
+    let written = std::fs::read(out).expect("compiled file written");
+    assert_eq!(j["bytes"], written.len());
+    assert_eq!(written, std::fs::read(repo("policies/edge-api.wdn")).expect("committed blob"), "deterministic");
+
+    let bad = repo("cli/tests/fixtures/error-cidr-malformed.toml");
+    let bad_out = dir.path().join("bad.wdn");
+    let (code, j) =
+        json_of(&["compile", bad.to_str().expect("utf-8"), "-o", bad_out.to_str().expect("utf-8"), "--json"], "");
+    assert_eq!(code, 1);
+    assert_eq!((&j["ok"], &j["output"]), (&false.into(), &serde_json::Value::Null));
+    assert_eq!(j["errors"][0]["line"], 19);
+    assert!(!bad_out.exists(), "nothing is written for a policy with errors");
+
+    let (code, j) = json_of(&["credential", "new", "--id", "robot", "--roles", "a,b", "--json"], "");
+    assert_eq!(code, 0);
+    let key = j["api_key"].as_str().expect("api_key");
+    let digest = warden_cli::encoding::hex(&<sha2::Sha256 as sha2::Digest>::digest(key.as_bytes()));
+    assert_eq!(j["api_key_sha256"], digest);
+    assert!(j["policy"].as_str().expect("policy lines").contains(&digest));
+    assert!(!j["policy"].as_str().expect("policy lines").contains(key));
+
+    let (code, j) = json_of(&["credential", "hash-password", "--iterations", "1000", "--json"], "pw\n");
+    assert_eq!(code, 0);
+    assert!(j["basic_password"].as_str().expect("hash").starts_with("$pbkdf2-sha256$i=1000$"), "{j}");
+    assert_eq!(j["basic_user"], serde_json::Value::Null);
+
+    let (code, j) = json_of(&["key", "new", "--alg", "HS512", "--id", "k", "--json"], "");
+    assert_eq!(code, 0);
+    let ring = warden_cli::keys::parse(j["keys_file"].as_str().expect("keys_file")).expect("valid keys file");
+    assert_eq!(ring.get("k").map(<[u8]>::len), Some(64));
+
+    let now = NOW.to_string();
+    let (code, j) = json_of(
+        &[
+            "token",
+            "mint",
+            "--keys",
+            "policies/edge-api.keys.toml",
+            "--kid",
+            "ops-hs512",
+            "--alg",
+            "HS512",
+            "--sub",
+            "ops",
+            "--now",
+            &now,
+            "--ttl",
+            "60",
+            "--json",
+        ],
+        "",
+    );
+    assert_eq!(code, 0);
+    assert_eq!(j["header"]["alg"], "HS512");
+    assert_eq!(j["claims"]["exp"], NOW + 60);
+    assert_eq!(j["token"].as_str().expect("token").split('.').count(), 3);
+
+    for args in [
+        &["compile", "missing.toml", "--json"][..],
+        &["eval", "missing.toml", "--method", "GET", "--path", "/", "--json"],
+        &["test", "missing.toml", "--json"],
+        &["inspect", "missing.wdn", "--json"],
+        &["token", "mint", "--keys", "missing.toml", "--kid", "k", "--sub", "s", "--json"],
+    ] {
+        let (code, j) = json_of(args, "");
+        assert_eq!(code, 1, "{args:?}");
+        assert!(j["error"].as_str().expect("error text").contains("missing"), "{args:?}: {j}");
+    }
+}

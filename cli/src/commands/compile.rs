@@ -1,12 +1,14 @@
-//! `warden compile POLICY.toml [-o OUT.wdn] [--sign-key FILE]`.
+//! `warden compile POLICY.toml [-o OUT.wdn] [--sign-key FILE] [--json]`.
 
 use std::path::PathBuf;
 
 use clap::Args;
+use serde::Serialize;
 
-use super::CommandResult;
+use super::{CommandResult, print_json};
 use crate::bundle::read_bundle_key;
-use crate::diag::{Report, Snippets, SourceFile};
+use crate::diag::{JsonDiagnostic, Report, Snippets, SourceFile};
+use crate::encoding::hex;
 use crate::exit;
 
 /// Arguments of `compile`.
@@ -20,6 +22,22 @@ pub struct CompileArgs {
     /// Sign with this bundle key (a file of hex or base64 text, at least 32 bytes).
     #[arg(long, value_name = "FILE")]
     pub sign_key: Option<PathBuf>,
+    /// Print one JSON object (`ok`, `output`, sizes, `errors`, `warnings`) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `compile --json`: the `check --json` fields plus what was written.
+#[derive(Serialize)]
+struct CompileJson {
+    ok: bool,
+    /// The file written; `null` when the policy has errors.
+    output: Option<String>,
+    bytes: Option<usize>,
+    signed: bool,
+    body_sha256: Option<String>,
+    errors: Vec<JsonDiagnostic>,
+    warnings: Vec<JsonDiagnostic>,
 }
 
 /// Runs `compile`.
@@ -34,13 +52,33 @@ pub fn run(a: &CompileArgs) -> CommandResult {
         file: SourceFile::new(a.policy.display().to_string(), text, Snippets::Allowed),
         diagnostics: out.diagnostics,
     };
+    let written = match out.compiled {
+        Some(compiled) => {
+            let bytes = compiled.encode(sign_key.as_deref())?;
+            let output = a.output.clone().unwrap_or_else(|| a.policy.with_extension("wdn"));
+            std::fs::write(&output, &bytes).map_err(|e| format!("cannot write {}: {e}", output.display()))?;
+            Some((output, bytes))
+        }
+        None => None,
+    };
+    if a.json {
+        let (errors, warnings): (Vec<_>, Vec<_>) = report.diagnostics.iter().partition(|d| d.is_error());
+        let info = written.as_ref().and_then(|(_, b)| warden::blob::read_header(b).ok());
+        print_json(&CompileJson {
+            ok: written.is_some(),
+            output: written.as_ref().map(|(o, _)| o.display().to_string()),
+            bytes: written.as_ref().map(|(_, b)| b.len()),
+            signed: written.is_some() && sign_key.is_some(),
+            body_sha256: info.map(|i| hex(&i.body_sha256)),
+            errors: errors.into_iter().map(|d| report.file.to_json(d)).collect(),
+            warnings: warnings.into_iter().map(|d| report.file.to_json(d)).collect(),
+        })?;
+        return Ok(if written.is_some() { exit::OK } else { exit::INPUT });
+    }
     report.eprint();
-    let Some(compiled) = out.compiled else {
+    let Some((output, bytes)) = written else {
         return Err(format!("{} was not compiled", a.policy.display()));
     };
-    let bytes = compiled.encode(sign_key.as_deref())?;
-    let output = a.output.clone().unwrap_or_else(|| a.policy.with_extension("wdn"));
-    std::fs::write(&output, &bytes).map_err(|e| format!("cannot write {}: {e}", output.display()))?;
     errln!(
         "compiled {} -> {} ({} bytes, {})",
         a.policy.display(),

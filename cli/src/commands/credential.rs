@@ -5,7 +5,7 @@ use std::io::{BufRead, IsTerminal};
 use clap::Subcommand;
 use sha2::{Digest, Sha256};
 
-use super::{CommandResult, random_bytes};
+use super::{CommandResult, print_json, random_bytes};
 use crate::encoding::{b64url_nopad, hex};
 use crate::exit;
 use crate::password::{self, DEFAULT_ITERATIONS, SALT_LEN};
@@ -21,6 +21,9 @@ pub enum CredentialCommand {
         /// Roles to grant, comma-separated.
         #[arg(long, value_delimiter = ',')]
         roles: Vec<String>,
+        /// Print one JSON object (`id`, `api_key`, `api_key_sha256`, `roles`, `policy`).
+        #[arg(long)]
+        json: bool,
     },
     /// Hash a Basic password read from stdin (never from the command line).
     HashPassword {
@@ -30,7 +33,20 @@ pub enum CredentialCommand {
         /// Also print the `basic_user` line for this user.
         #[arg(long)]
         user: Option<String>,
+        /// Print one JSON object (`basic_password`, `iterations`, `basic_user`).
+        #[arg(long)]
+        json: bool,
     },
+}
+
+impl CredentialCommand {
+    /// Whether `--json` was given.
+    #[must_use]
+    pub const fn wants_json(&self) -> bool {
+        match self {
+            Self::New { json, .. } | Self::HashPassword { json, .. } => *json,
+        }
+    }
 }
 
 fn toml_string(s: &str) -> String {
@@ -54,18 +70,36 @@ fn check_roles(roles: &[String]) -> Result<(), String> {
 /// Bad arguments, no randomness, an unreadable or empty password.
 pub fn run(c: &CredentialCommand) -> CommandResult {
     match c {
-        CredentialCommand::New { id, roles } => new_api_key(id, roles),
-        CredentialCommand::HashPassword { iterations, user } => hash_password(*iterations, user.as_deref()),
+        CredentialCommand::New { id, roles, json } => new_api_key(id, roles, *json),
+        CredentialCommand::HashPassword { iterations, user, json } => {
+            hash_password(*iterations, user.as_deref(), *json)
+        }
     }
 }
 
-fn new_api_key(id: &str, roles: &[String]) -> CommandResult {
+fn new_api_key(id: &str, roles: &[String], json: bool) -> CommandResult {
     if id.is_empty() || id.chars().any(char::is_control) {
         return Err("--id must be a non-empty printable name".into());
     }
     check_roles(roles)?;
     let key = format!("wk_{}", b64url_nopad(&random_bytes(32)?));
     let digest = hex(&Sha256::digest(key.as_bytes()));
+    let role_list: Vec<String> = roles.iter().map(|r| toml_string(r)).collect();
+    let policy = format!(
+        "[[credential]]\nid = {}\napi_key_sha256 = \"{digest}\"\nroles = [{}]\n",
+        toml_string(id),
+        role_list.join(", ")
+    );
+    if json {
+        print_json(&serde_json::json!({
+            "id": id,
+            "api_key": key,
+            "api_key_sha256": digest,
+            "roles": roles,
+            "policy": policy,
+        }))?;
+        return Ok(exit::OK);
+    }
     outln!(
         "# API key for credential {}: shown only now. Give it to the client; it is not stored anywhere.",
         toml_string(id)
@@ -73,11 +107,7 @@ fn new_api_key(id: &str, roles: &[String]) -> CommandResult {
     outln!("{key}");
     outln!();
     outln!("# Add to the policy (the digest only):");
-    outln!("[[credential]]");
-    outln!("id = {}", toml_string(id));
-    outln!("api_key_sha256 = \"{digest}\"");
-    let roles: Vec<String> = roles.iter().map(|r| toml_string(r)).collect();
-    outln!("roles = [{}]", roles.join(", "));
+    out!("{policy}");
     Ok(exit::OK)
 }
 
@@ -105,7 +135,7 @@ fn read_password() -> Result<String, String> {
     }
 }
 
-fn hash_password(iterations: u32, user: Option<&str>) -> CommandResult {
+fn hash_password(iterations: u32, user: Option<&str>, json: bool) -> CommandResult {
     if let Some(u) = user
         && (u.is_empty() || u.contains(':') || u.chars().any(char::is_control))
     {
@@ -120,6 +150,10 @@ fn hash_password(iterations: u32, user: Option<&str>) -> CommandResult {
     }
     let salt = random_bytes(SALT_LEN)?;
     let line = password::format(pw.as_bytes(), &salt, iterations);
+    if json {
+        print_json(&serde_json::json!({ "basic_password": line, "iterations": iterations, "basic_user": user }))?;
+        return Ok(exit::OK);
+    }
     match user {
         Some(u) => {
             outln!("basic_user = {}", toml_string(u));

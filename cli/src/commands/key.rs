@@ -3,7 +3,7 @@
 use clap::{Subcommand, ValueEnum};
 use warden::policy::Alg;
 
-use super::{CommandResult, random_bytes};
+use super::{CommandResult, print_json, random_bytes};
 use crate::encoding::{b64_standard_padded, hex};
 use crate::exit;
 
@@ -18,7 +18,19 @@ pub enum KeyCommand {
         /// Key id (the JWT `kid`); default: a random one.
         #[arg(long)]
         id: Option<String>,
+        /// Print one JSON object (`id`, `alg`, `secret_b64`, `keys_file`).
+        #[arg(long)]
+        json: bool,
     },
+}
+
+impl KeyCommand {
+    /// Whether `--json` was given.
+    #[must_use]
+    pub const fn wants_json(&self) -> bool {
+        let Self::New { json, .. } = self;
+        *json
+    }
 }
 
 /// HMAC algorithms on the command line.
@@ -52,7 +64,7 @@ impl AlgArg {
 /// # Errors
 /// No randomness.
 pub fn run(c: &KeyCommand) -> CommandResult {
-    let KeyCommand::New { alg, id } = c;
+    let KeyCommand::New { alg, id, json } = c;
     let alg = alg.alg();
     let id = match id {
         Some(id) => id.clone(),
@@ -62,10 +74,18 @@ pub fn run(c: &KeyCommand) -> CommandResult {
         return Err("--id must be printable, without quotes or backslashes".into());
     }
     let secret = random_bytes(alg.output_len())?;
+    let table = format!("[[key]]\nid = \"{id}\"\nsecret_b64 = \"{}\"\n", b64_standard_padded(&secret));
+    if *json {
+        print_json(&serde_json::json!({
+            "id": id,
+            "alg": alg.name(),
+            "secret_b64": b64_standard_padded(&secret),
+            "keys_file": table,
+        }))?;
+        return Ok(exit::OK);
+    }
     outln!("# {} key \"{id}\": add this table to the keys file (never to the policy).", alg.name());
     outln!("# The policy names it with:  [[key]]  id = \"{id}\"  alg = \"{}\"", alg.name());
-    outln!("[[key]]");
-    outln!("id = \"{id}\"");
-    outln!("secret_b64 = \"{}\"", b64_standard_padded(&secret));
+    out!("{table}");
     Ok(exit::OK)
 }

@@ -49,19 +49,29 @@ pub enum Command {
     Token(token::TokenCommand),
 }
 
-/// `--json` for commands that have it.
-#[derive(Debug, Clone, Copy, Args)]
-pub struct JsonFlag {
-    /// Print one JSON object instead of text.
-    #[arg(long)]
-    pub json: bool,
-}
-
 /// A policy path argument.
 #[derive(Debug, Clone, Args)]
 pub struct PolicyArg {
     /// Policy source (`.toml`).
     pub policy: PathBuf,
+}
+
+impl Command {
+    /// Whether the command line asked for `--json`: errors are then printed as one
+    /// `{"error": …}` object on stdout as well as on stderr.
+    #[must_use]
+    pub fn wants_json(&self) -> bool {
+        match self {
+            Self::Compile(a) => a.json,
+            Self::Check(a) => a.json,
+            Self::Eval(a) => a.json,
+            Self::Test(a) => a.json,
+            Self::Inspect(a) => a.json,
+            Self::Credential(c) => c.wants_json(),
+            Self::Key(c) => c.wants_json(),
+            Self::Token(c) => c.wants_json(),
+        }
+    }
 }
 
 /// Runs a parsed command line.

@@ -1,5 +1,9 @@
 //! `warden token mint`: compact JWS tokens (HS256/384/512) for testing policies.
 //!
+//! With `--policy`, the token is made for that policy's key `--kid`: its `alg`, `iss`,
+//! `aud` and roles claim name are taken from the key's table unless given on the command
+//! line, so the token passes the key checks of the policy it is meant for.
+//!
 //! Besides the claims a policy reads, a few flags exist only to make deliberately bad tokens
 //! for negative tests: `--key` signs with another key's secret, `--header-alg` writes another
 //! `alg` into the header (`none` leaves the signature empty), `--drop` removes a claim and
@@ -12,8 +16,9 @@ use hmac::{KeyInit, Mac};
 use serde_json::{Map, Value};
 use warden::policy::Alg;
 
-use super::CommandResult;
 use super::key::AlgArg;
+use super::{CommandResult, print_json};
+use crate::bundle;
 use crate::encoding::b64url_nopad;
 use crate::exit;
 use crate::keys;
@@ -32,6 +37,10 @@ pub struct MintArgs {
     /// Keys file holding the secret.
     #[arg(long, value_name = "FILE")]
     pub keys: PathBuf,
+    /// Policy (`.toml` or `.wdn`) whose key `--kid` gives the defaults of `--alg`, `--iss`,
+    /// `--aud` and `--roles-claim`.
+    #[arg(long, value_name = "POLICY")]
+    pub policy: Option<PathBuf>,
     /// Key id: written as the header `kid` and, unless `--key` is given, the secret used.
     #[arg(long, value_name = "K")]
     pub kid: String,
@@ -44,9 +53,9 @@ pub struct MintArgs {
     /// Roles, comma-separated, written as an array claim.
     #[arg(long, value_delimiter = ',', value_name = "a,b")]
     pub roles: Vec<String>,
-    /// Name of the roles claim.
-    #[arg(long, default_value = "roles", value_name = "NAME")]
-    pub roles_claim: String,
+    /// Name of the roles claim (default: the policy key's `roles_claim`, else `roles`).
+    #[arg(long, value_name = "NAME")]
+    pub roles_claim: Option<String>,
     /// `scope` claim (space-separated roles).
     #[arg(long, value_name = "\"a b\"")]
     pub scope: Option<String>,
@@ -56,15 +65,16 @@ pub struct MintArgs {
     /// An `amr` value; repeat for more (an array either way).
     #[arg(long, value_name = "VALUE")]
     pub amr: Vec<String>,
-    /// `iss` claim.
+    /// `iss` claim (default: the policy key's `issuer`, if any).
     #[arg(long)]
     pub iss: Option<String>,
-    /// `aud` value; one gives a string, several an array.
+    /// `aud` value; one gives a string, several an array (default: the policy key's
+    /// `audience`, if any).
     #[arg(long)]
     pub aud: Vec<String>,
-    /// Signing algorithm.
-    #[arg(long, value_enum, default_value = "HS256")]
-    pub alg: AlgArg,
+    /// Signing algorithm (default: the policy key's `alg`, else HS256).
+    #[arg(long, value_enum)]
+    pub alg: Option<AlgArg>,
     /// Issue time for the token (default: the system clock).
     #[arg(long, value_name = "UNIX")]
     pub now: Option<u64>,
@@ -89,6 +99,53 @@ pub struct MintArgs {
     /// Set a claim to a JSON value, e.g. `--claim 'exp="soon"'` (applied last but before --drop).
     #[arg(long, value_name = "NAME=JSON")]
     pub claim: Vec<String>,
+    /// Print one JSON object (`token`, `header`, `claims`) instead of the token alone.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl TokenCommand {
+    /// Whether `--json` was given.
+    #[must_use]
+    pub fn wants_json(&self) -> bool {
+        let Self::Mint(a) = self;
+        a.json
+    }
+}
+
+/// A minted token and what it says.
+#[derive(Debug)]
+pub struct Minted {
+    /// The compact serialization.
+    pub token: String,
+    /// The JOSE header.
+    pub header: Map<String, Value>,
+    /// The claims.
+    pub claims: Map<String, Value>,
+}
+
+/// What the policy's key `kid` configures, as owned values.
+struct KeyDefaults {
+    alg: Alg,
+    issuer: Option<String>,
+    audience: Option<String>,
+    roles_claim: String,
+}
+
+fn policy_key(path: &std::path::Path, kid: &str) -> Result<KeyDefaults, String> {
+    let blob = bundle::load_blob(path, false)?;
+    let (_, body) = warden::blob::decode_body(&blob)
+        .map_err(|e| format!("{} is not a usable compiled policy: {e}", path.display()))?;
+    let key = body.keys.iter().find(|k| k.id == kid).ok_or_else(|| {
+        let ids: Vec<&str> = body.keys.iter().map(|k| k.id).collect();
+        format!("the policy {} has no key `{kid}` (its keys: {})", path.display(), ids.join(", "))
+    })?;
+    Ok(KeyDefaults {
+        alg: key.alg,
+        issuer: key.issuer.map(str::to_string),
+        audience: key.audience.map(str::to_string),
+        roles_claim: key.roles_claim.to_string(),
+    })
 }
 
 /// Parses `30s`, `15m`, `1h`, `2d` or plain seconds.
@@ -137,11 +194,26 @@ fn mac(alg: Alg, key: &[u8], data: &[u8]) -> Result<Vec<u8>, String> {
 ///
 /// # Errors
 /// A missing key or a bad `--claim`.
-pub fn mint(a: &MintArgs) -> Result<String, String> {
+pub fn mint(a: &MintArgs) -> Result<Minted, String> {
     let keyring = keys::load(&a.keys)?;
     let signer = a.key.as_deref().unwrap_or(&a.kid);
     let secret = keyring.get(signer).ok_or_else(|| format!("the keys file has no key `{signer}`"))?;
-    let alg = a.alg.alg();
+    let defaults = a.policy.as_deref().map(|p| policy_key(p, &a.kid)).transpose()?;
+    let alg = match (a.alg, &defaults) {
+        (Some(alg), _) => alg.alg(),
+        (None, Some(d)) => d.alg,
+        (None, None) => Alg::Hs256,
+    };
+    let iss = a.iss.clone().or_else(|| defaults.as_ref().and_then(|d| d.issuer.clone()));
+    let aud = match (&a.aud[..], defaults.as_ref().and_then(|d| d.audience.clone())) {
+        ([], Some(one)) => vec![one],
+        (given, _) => given.to_vec(),
+    };
+    let roles_claim = a
+        .roles_claim
+        .clone()
+        .or_else(|| defaults.as_ref().map(|d| d.roles_claim.clone()))
+        .unwrap_or_else(|| crate::compile::DEFAULT_ROLES_CLAIM.to_string());
     let now = match a.now {
         Some(n) => n,
         None => system_now()?,
@@ -156,10 +228,10 @@ pub fn mint(a: &MintArgs) -> Result<String, String> {
 
     let mut claims = Map::new();
     claims.insert("sub".into(), Value::from(a.sub.clone()));
-    if let Some(iss) = &a.iss {
-        claims.insert("iss".into(), Value::from(iss.clone()));
+    if let Some(iss) = iss {
+        claims.insert("iss".into(), Value::from(iss));
     }
-    match a.aud.as_slice() {
+    match aud.as_slice() {
         [] => {}
         [one] => {
             claims.insert("aud".into(), Value::from(one.clone()));
@@ -178,7 +250,7 @@ pub fn mint(a: &MintArgs) -> Result<String, String> {
     };
     claims.insert("exp".into(), Value::from(exp));
     if !a.roles.is_empty() {
-        claims.insert(a.roles_claim.clone(), Value::from(a.roles.clone()));
+        claims.insert(roles_claim, Value::from(a.roles.clone()));
     }
     if let Some(scope) = &a.scope {
         claims.insert("scope".into(), Value::from(scope.clone()));
@@ -201,7 +273,7 @@ pub fn mint(a: &MintArgs) -> Result<String, String> {
         format!("{}.{}", b64url_nopad(json(&header)?.as_bytes()), b64url_nopad(json(&claims)?.as_bytes()));
     let unsigned = a.header_alg.as_deref().is_some_and(|h| h.eq_ignore_ascii_case("none"));
     let signature = if unsigned { Vec::new() } else { mac(alg, secret, signing_input.as_bytes())? };
-    Ok(format!("{signing_input}.{}", b64url_nopad(&signature)))
+    Ok(Minted { token: format!("{signing_input}.{}", b64url_nopad(&signature)), header, claims })
 }
 
 /// Runs `token`.
@@ -210,7 +282,12 @@ pub fn mint(a: &MintArgs) -> Result<String, String> {
 /// As [`mint`].
 pub fn run(c: &TokenCommand) -> CommandResult {
     let TokenCommand::Mint(a) = c;
-    outln!("{}", mint(a)?);
+    let minted = mint(a)?;
+    if a.json {
+        print_json(&serde_json::json!({ "token": minted.token, "header": minted.header, "claims": minted.claims }))?;
+    } else {
+        outln!("{}", minted.token);
+    }
     Ok(exit::OK)
 }
 
