@@ -56,6 +56,12 @@ pub struct Settings<'a> {
     pub on_no_match: OnNoMatch,
 }
 
+impl Settings<'static> {
+    /// What a policy source gets for each `[settings]` field it leaves out.
+    pub const DEFAULT: Self =
+        Self { leeway_s: 60, refresh_window_s: 300, api_key_header: "x-api-key", on_no_match: OnNoMatch::Forbid };
+}
+
 /// Decision for a request that no rule matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OnNoMatch {
@@ -72,6 +78,12 @@ pub struct CorsSettings<'a> {
     pub max_age_s: u32,
     /// Whether `Access-Control-Allow-Credentials: true` is sent.
     pub allow_credentials: bool,
+}
+
+impl CorsSettings<'static> {
+    /// What a policy source gets for each `[cors]` field it leaves out.
+    pub const DEFAULT: Self =
+        Self { allow_headers: "authorization, content-type", max_age_s: 600, allow_credentials: false };
 }
 
 /// JWT HMAC algorithm.

@@ -27,8 +27,8 @@ use base64ct::{Base64, Base64UrlUnpadded, Encoding};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use warden::policy::{
-    Alg, CorsSettings, Credential, CredentialKind, IpRange, KeySpec, MethodSet, OnNoMatch, OriginPattern, OriginSet,
-    PolicyBody, RangeSet, RoleSet, Rule, Scheme, Settings,
+    Alg, CorsSettings, Credential, CredentialKind, IpRange, KeySpec, MethodSet, OriginPattern, OriginSet, PolicyBody,
+    RangeSet, RoleSet, Rule, Scheme, Settings,
 };
 use warden::{Engine, Header, KeyMaterial, Request};
 
@@ -178,13 +178,8 @@ pub fn body(rules: &[RuleSpec]) -> PolicyBody<'static> {
     PolicyBody {
         name: "generated",
         realm: "edge-api",
-        settings: Settings {
-            leeway_s: 60,
-            refresh_window_s: 300,
-            api_key_header: "x-api-key",
-            on_no_match: OnNoMatch::Forbid,
-        },
-        cors: CorsSettings { allow_headers: "authorization, content-type", max_age_s: 600, allow_credentials: true },
+        settings: Settings::DEFAULT,
+        cors: CorsSettings { allow_credentials: true, ..CorsSettings::DEFAULT },
         methods: methods.into_iter().collect(),
         roles: roles.iter().map(|r| leak(r)).collect(),
         keys: [KeySpec {

@@ -26,16 +26,6 @@ use crate::lint::{self, CredentialFacts, RuleFacts};
 use crate::password::{self, HashError};
 use crate::source::{self, PolicySource, StrList};
 
-/// Default `[settings] leeway_s`.
-pub const DEFAULT_LEEWAY_S: u32 = 60;
-/// Default `[settings] refresh_window_s`.
-pub const DEFAULT_REFRESH_WINDOW_S: u32 = 300;
-/// Default `[settings] api_key_header`.
-pub const DEFAULT_API_KEY_HEADER: &str = "x-api-key";
-/// Default `[cors] allow_headers`.
-pub const DEFAULT_CORS_HEADERS: [&str; 2] = ["authorization", "content-type"];
-/// Default `[cors] max_age_s`.
-pub const DEFAULT_CORS_MAX_AGE_S: u32 = 600;
 /// Default `[key] roles_claim`.
 pub const DEFAULT_ROLES_CLAIM: &str = "roles";
 
@@ -307,11 +297,12 @@ impl Compiler {
     }
 
     fn settings(&mut self, src: &PolicySource) -> (u32, u32, String) {
+        let default = Settings::DEFAULT;
         let Some(s) = src.settings.as_ref().map(Spanned::get_ref) else {
-            return (DEFAULT_LEEWAY_S, DEFAULT_REFRESH_WINDOW_S, DEFAULT_API_KEY_HEADER.into());
+            return (default.leeway_s, default.refresh_window_s, default.api_key_header.into());
         };
-        let leeway = s.leeway_s.as_ref().map_or(DEFAULT_LEEWAY_S, |v| *v.get_ref());
-        let refresh = s.refresh_window_s.as_ref().map_or(DEFAULT_REFRESH_WINDOW_S, |v| *v.get_ref());
+        let leeway = s.leeway_s.as_ref().map_or(default.leeway_s, |v| *v.get_ref());
+        let refresh = s.refresh_window_s.as_ref().map_or(default.refresh_window_s, |v| *v.get_ref());
         let header = match &s.api_key_header {
             Some(h) => {
                 let lower = h.get_ref().to_ascii_lowercase();
@@ -332,7 +323,7 @@ impl Compiler {
                 }
                 lower
             }
-            None => DEFAULT_API_KEY_HEADER.into(),
+            None => default.api_key_header.into(),
         };
         if let Some(m) = &s.on_no_match
             && m.get_ref() != "forbid"
@@ -348,10 +339,12 @@ impl Compiler {
 
     fn cors(&mut self, src: &PolicySource) -> (String, u32, bool) {
         let cors = src.cors.as_ref().map(Spanned::get_ref);
-        let max_age = cors.and_then(|c| c.max_age_s.as_ref()).map_or(DEFAULT_CORS_MAX_AGE_S, |v| *v.get_ref());
-        let credentials = cors.and_then(|c| c.allow_credentials.as_ref()).is_some_and(|v| *v.get_ref());
+        let default = CorsSettings::DEFAULT;
+        let max_age = cors.and_then(|c| c.max_age_s.as_ref()).map_or(default.max_age_s, |v| *v.get_ref());
+        let credentials =
+            cors.and_then(|c| c.allow_credentials.as_ref()).map_or(default.allow_credentials, |v| *v.get_ref());
         let headers = match cors.and_then(|c| c.allow_headers.as_ref()) {
-            None => DEFAULT_CORS_HEADERS.join(", "),
+            None => default.allow_headers.into(),
             Some(list) => {
                 let mut seen: Vec<String> = Vec::new();
                 for h in list.get_ref() {

@@ -249,6 +249,14 @@ impl Report {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
 
+    /// The errors and the warnings as JSON objects (`--json` of `check` and `compile`).
+    #[must_use]
+    pub fn to_json(&self) -> (Vec<JsonDiagnostic>, Vec<JsonDiagnostic>) {
+        let (errors, warnings): (Vec<_>, Vec<_>) = self.diagnostics.iter().partition(|d| d.is_error());
+        let json = |list: Vec<&Diagnostic>| list.into_iter().map(|d| self.file.to_json(d)).collect();
+        (json(errors), json(warnings))
+    }
+
     /// Prints every diagnostic to stderr, then a count line.
     pub fn eprint(&self) {
         let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();

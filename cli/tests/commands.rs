@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{NOW, eval_json, repo, run, run_with_stdin};
+use common::{NOW, eval_example, eval_json, repo, run, run_with_stdin};
 
 fn mint(extra: &[&str]) -> String {
     let now = NOW.to_string();
@@ -40,22 +40,7 @@ fn keys_of(v: &serde_json::Value) -> Vec<String> {
 #[test]
 fn eval_json_is_exactly_the_spec_object_for_a_minted_token() {
     let auth = format!("Authorization: Bearer {}", reader_token());
-    let now = NOW.to_string();
-    let (code, out, _) = run(&[
-        "eval",
-        "policies/edge-api.toml",
-        "--keys",
-        "policies/edge-api.keys.toml",
-        "--method",
-        "GET",
-        "--path",
-        "/api/v1/orders/42",
-        "--header",
-        &auth,
-        "--now",
-        &now,
-        "--json",
-    ]);
+    let (code, out, _) = eval_example(&["--method", "GET", "--path", "/api/v1/orders/42", "--header", &auth, "--json"]);
     assert_eq!(code, 0);
     assert_eq!(
         out,
@@ -129,22 +114,7 @@ fn a_plain_allow_with_an_origin_has_only_the_cors_pair() {
 
 #[test]
 fn human_eval_shows_challenges_and_explain_shows_the_deciding_row() {
-    let now = NOW.to_string();
-    let (code, out, _) = run(&[
-        "eval",
-        "policies/edge-api.toml",
-        "--keys",
-        "policies/edge-api.keys.toml",
-        "--method",
-        "GET",
-        "--path",
-        "/admin/users",
-        "--ip",
-        "10.1.2.3",
-        "--now",
-        &now,
-        "--explain",
-    ]);
+    let (code, out, _) = eval_example(&["--method", "GET", "--path", "/admin/users", "--ip", "10.1.2.3", "--explain"]);
     assert_eq!(code, 2);
     assert!(out.contains("decision: unauthorized (401)"), "{out}");
     assert!(out.contains("reason:   credentials_missing"), "{out}");
@@ -157,21 +127,7 @@ fn human_eval_shows_challenges_and_explain_shows_the_deciding_row() {
 
 #[test]
 fn explain_with_json_keeps_stdout_one_object() {
-    let now = NOW.to_string();
-    let (code, out, err) = run(&[
-        "eval",
-        "policies/edge-api.toml",
-        "--method",
-        "GET",
-        "--path",
-        "/health",
-        "--now",
-        &now,
-        "--keys",
-        "policies/edge-api.keys.toml",
-        "--json",
-        "--explain",
-    ]);
+    let (code, out, err) = eval_example(&["--method", "GET", "--path", "/health", "--json", "--explain"]);
     assert_eq!(code, 0);
     assert_eq!(out.lines().count(), 1);
     serde_json::from_str::<serde_json::Value>(&out).expect("one JSON object");

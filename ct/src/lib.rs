@@ -29,8 +29,8 @@ use base64ct::{Base64, Base64UrlUnpadded, Encoding};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 use warden::policy::{
-    Alg, CorsSettings, Credential, CredentialKind, IpRange, KeySpec, MethodSet, OnNoMatch, OriginPattern, OriginSet,
-    PolicyBody, RangeSet, RoleSet, Rule, Scheme, Settings,
+    Alg, CorsSettings, Credential, CredentialKind, IpRange, KeySpec, MethodSet, OriginPattern, OriginSet, PolicyBody,
+    RangeSet, RoleSet, Rule, Scheme, Settings,
 };
 use warden::{Decision, Engine, Header, KeyMaterial, Request};
 
@@ -106,13 +106,8 @@ fn common(rules: Vec<Rule<'static>>) -> PolicyBody<'static> {
     PolicyBody {
         name: "ct-fixture",
         realm: "edge-api",
-        settings: Settings {
-            leeway_s: 60,
-            refresh_window_s: 300,
-            api_key_header: "x-api-key",
-            on_no_match: OnNoMatch::Forbid,
-        },
-        cors: CorsSettings { allow_headers: "authorization, content-type", max_age_s: 600, allow_credentials: true },
+        settings: Settings::DEFAULT,
+        cors: CorsSettings { allow_credentials: true, ..CorsSettings::DEFAULT },
         methods: ["GET", "POST", "DELETE"].into_iter().collect(),
         // Role names of one length, so role claims of different roles have one length.
         roles: ["admin", "guest", "owner", "audit"].into_iter().collect(),

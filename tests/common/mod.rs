@@ -94,13 +94,8 @@ pub fn body() -> PolicyBody<'static> {
     PolicyBody {
         name: "test",
         realm: "edge-api",
-        settings: Settings {
-            leeway_s: 60,
-            refresh_window_s: 300,
-            api_key_header: "x-api-key",
-            on_no_match: OnNoMatch::Forbid,
-        },
-        cors: CorsSettings { allow_headers: "authorization, content-type", max_age_s: 600, allow_credentials: true },
+        settings: Settings::DEFAULT,
+        cors: CorsSettings { allow_credentials: true, ..CorsSettings::DEFAULT },
         methods: ["GET", "POST", "DELETE"].into_iter().collect(),
         roles: ["admin", "deployer", "reader", "ops"].into_iter().collect(),
         keys: [

@@ -37,12 +37,8 @@ pub fn run(a: &CheckArgs) -> CommandResult {
     let report = Report { file, diagnostics: out.diagnostics };
     let ok = !report.has_errors();
     if a.json {
-        let (errors, warnings): (Vec<_>, Vec<_>) = report.diagnostics.iter().partition(|d| d.is_error());
-        print_json(&CheckJson {
-            ok,
-            errors: errors.into_iter().map(|d| report.file.to_json(d)).collect(),
-            warnings: warnings.into_iter().map(|d| report.file.to_json(d)).collect(),
-        })?;
+        let (errors, warnings) = report.to_json();
+        print_json(&CheckJson { ok, errors, warnings })?;
     } else {
         report.eprint();
         if ok {

@@ -62,7 +62,7 @@ pub fn run(a: &CompileArgs) -> CommandResult {
         None => None,
     };
     if a.json {
-        let (errors, warnings): (Vec<_>, Vec<_>) = report.diagnostics.iter().partition(|d| d.is_error());
+        let (errors, warnings) = report.to_json();
         let info = written.as_ref().and_then(|(_, b)| warden::blob::read_header(b).ok());
         print_json(&CompileJson {
             ok: written.is_some(),
@@ -70,8 +70,8 @@ pub fn run(a: &CompileArgs) -> CommandResult {
             bytes: written.as_ref().map(|(_, b)| b.len()),
             signed: written.is_some() && sign_key.is_some(),
             body_sha256: info.map(|i| hex(&i.body_sha256)),
-            errors: errors.into_iter().map(|d| report.file.to_json(d)).collect(),
-            warnings: warnings.into_iter().map(|d| report.file.to_json(d)).collect(),
+            errors,
+            warnings,
         })?;
         return Ok(if written.is_some() { exit::OK } else { exit::INPUT });
     }

@@ -73,13 +73,13 @@ pub fn run(c: &KeyCommand) -> CommandResult {
     if id.is_empty() || id.chars().any(char::is_control) || id.contains('"') || id.contains('\\') {
         return Err("--id must be printable, without quotes or backslashes".into());
     }
-    let secret = random_bytes(alg.output_len())?;
-    let table = format!("[[key]]\nid = \"{id}\"\nsecret_b64 = \"{}\"\n", b64_standard_padded(&secret));
+    let secret = b64_standard_padded(&random_bytes(alg.output_len())?);
+    let table = format!("[[key]]\nid = \"{id}\"\nsecret_b64 = \"{secret}\"\n");
     if *json {
         print_json(&serde_json::json!({
             "id": id,
             "alg": alg.name(),
-            "secret_b64": b64_standard_padded(&secret),
+            "secret_b64": secret,
             "keys_file": table,
         }))?;
         return Ok(exit::OK);

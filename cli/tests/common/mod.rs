@@ -45,20 +45,20 @@ pub(crate) fn run_with_stdin(args: &[&str], stdin: &str) -> (i32, String, String
     )
 }
 
+/// `eval` of the example policy with its dev keys at [`NOW`]; returns (exit code, stdout,
+/// stderr).
+pub(crate) fn eval_example(extra: &[&str]) -> (i32, String, String) {
+    let now = NOW.to_string();
+    let mut args = vec!["eval", "policies/edge-api.toml", "--keys", "policies/edge-api.keys.toml", "--now", &now];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
 /// `eval --json` of the example policy at [`NOW`]; returns (exit code, parsed JSON).
 pub(crate) fn eval_json(extra: &[&str]) -> (i32, serde_json::Value) {
-    let now = NOW.to_string();
-    let mut args = vec![
-        "eval",
-        "policies/edge-api.toml",
-        "--keys",
-        "policies/edge-api.keys.toml",
-        "--now",
-        now.as_str(),
-        "--json",
-    ];
+    let mut args = vec!["--json"];
     args.extend_from_slice(extra);
-    let (code, out, err) = run(&args);
+    let (code, out, err) = eval_example(&args);
     let json = serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out:?}, stderr {err}"));
     (code, json)
 }
