@@ -28,7 +28,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use warden::policy::{
     Alg, CorsSettings, Credential, CredentialKind, IpRange, KeySpec, MethodSet, OriginPattern, OriginSet, PolicyBody,
-    RangeSet, RoleSet, Rule, Scheme, Settings,
+    PublicKey, RangeSet, RoleSet, Rule, Scheme, Settings,
 };
 use warden::{Engine, Header, KeyMaterial, Request};
 
@@ -188,6 +188,7 @@ pub fn body(rules: &[RuleSpec]) -> PolicyBody<'static> {
             issuer: Some(ISSUER),
             audience: Some(AUDIENCE),
             roles_claim: "roles",
+            public_key: PublicKey::Secret,
         }]
         .into_iter()
         .collect(),

@@ -1036,6 +1036,7 @@ impl Compiled {
                     issuer: k.issuer.as_deref(),
                     audience: k.audience.as_deref(),
                     roles_claim: &k.roles_claim,
+                    public_key: warden::policy::PublicKey::Secret,
                 }),
                 "keys",
             )?,

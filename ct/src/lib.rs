@@ -30,7 +30,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 use warden::policy::{
     Alg, CorsSettings, Credential, CredentialKind, IpRange, KeySpec, MethodSet, OriginPattern, OriginSet, PolicyBody,
-    RangeSet, RoleSet, Rule, Scheme, Settings,
+    PublicKey, RangeSet, RoleSet, Rule, Scheme, Settings,
 };
 use warden::{Decision, Engine, Header, KeyMaterial, Request};
 
@@ -118,9 +118,24 @@ fn common(rules: Vec<Rule<'static>>) -> PolicyBody<'static> {
                 issuer: Some(ISSUER),
                 audience: Some("edge-api"),
                 roles_claim: "roles",
+                public_key: PublicKey::Secret,
             },
-            KeySpec { id: "k384", alg: Alg::Hs384, issuer: None, audience: None, roles_claim: "roles" },
-            KeySpec { id: "k512", alg: Alg::Hs512, issuer: None, audience: None, roles_claim: "roles" },
+            KeySpec {
+                id: "k384",
+                alg: Alg::Hs384,
+                issuer: None,
+                audience: None,
+                roles_claim: "roles",
+                public_key: PublicKey::Secret,
+            },
+            KeySpec {
+                id: "k512",
+                alg: Alg::Hs512,
+                issuer: None,
+                audience: None,
+                roles_claim: "roles",
+                public_key: PublicKey::Secret,
+            },
         ]
         .into_iter()
         .collect(),
@@ -237,6 +252,8 @@ pub fn jws(alg: Alg, header: &str, claims: &str, secret: &[u8]) -> String {
         Alg::Hs256 => hmac_tag::<Hmac<Sha256>>(secret, &input),
         Alg::Hs384 => hmac_tag::<Hmac<Sha384>>(secret, &input),
         Alg::Hs512 => hmac_tag::<Hmac<Sha512>>(secret, &input),
+        // Public-key tokens are signed by `jws_signed`.
+        _ => Vec::new(),
     };
     format!("{input}.{}", Base64UrlUnpadded::encode_string(&tag))
 }

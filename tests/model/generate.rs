@@ -325,6 +325,7 @@ impl PolicySpec {
                     issuer: k.issuer,
                     audience: k.audience,
                     roles_claim: k.roles_claim,
+                    public_key: warden::policy::PublicKey::Secret,
                 })
                 .collect(),
             credentials: self

@@ -768,6 +768,8 @@ pub fn mac(alg: Alg, secret: &[u8], input: &[u8]) -> Vec<u8> {
             m.update(input);
             m.finalize().into_bytes().to_vec()
         }
+        // Not an HMAC algorithm: no MAC (public keys verify through `verify_public`).
+        _ => Vec::new(),
     }
 }
 
@@ -898,10 +900,20 @@ fn check_token(token: &[u8], policy: &PolicyBody<'_>, keyring: &[(String, Vec<u8
     }
 
     // Row 12: alg must be the kid's key's algorithm; no kid: some key of this alg.
+    // The JOSE names of RFC 7518 §3.1 and RFC 8037 §3.1 that SPEC §6 lists (case-sensitive).
     let alg = match alg_name.as_str() {
         "HS256" => Some(Alg::Hs256),
         "HS384" => Some(Alg::Hs384),
         "HS512" => Some(Alg::Hs512),
+        "RS256" => Some(Alg::Rs256),
+        "RS384" => Some(Alg::Rs384),
+        "RS512" => Some(Alg::Rs512),
+        "PS256" => Some(Alg::Ps256),
+        "PS384" => Some(Alg::Ps384),
+        "PS512" => Some(Alg::Ps512),
+        "ES256" => Some(Alg::Es256),
+        "ES384" => Some(Alg::Es384),
+        "EdDSA" => Some(Alg::EdDsa),
         _ => None,
     };
     let kid_key = kid.as_ref().map(|k| policy.keys.iter().position(|key| key.id == k));

@@ -187,6 +187,7 @@ fn mac(alg: Alg, key: &[u8], data: &[u8]) -> Result<Vec<u8>, String> {
             m.update(data);
             m.finalize().into_bytes().to_vec()
         }
+        other => return Err(format!("{} is not an HMAC algorithm", other.name())),
     })
 }
 
