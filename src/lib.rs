@@ -80,6 +80,13 @@ pub mod internal {
         Some(v.verify_vartime(key, message, signature).is_ok())
     }
 
+    /// Whether the loader accepts `key` for `alg`: `None` when this build lacks `alg` (or it
+    /// is an HMAC algorithm, whose key is no public key).
+    #[must_use]
+    pub fn public_key_usable(alg: Alg, key: &crate::policy::PublicKey<'_>) -> Option<bool> {
+        crate::signature::verifier(alg).map(|v| v.key_ok_vartime(key))
+    }
+
     /// PBKDF2-HMAC-SHA256 as the engine runs it for Basic credentials.
     #[must_use]
     pub fn pbkdf2_sha256(password: &[u8], salt: &[u8], iterations: u32) -> [u8; 32] {

@@ -406,7 +406,7 @@ fn usage_errors_exit_1_and_help_exits_0() {
     assert_eq!(run(&[]).0, 1);
     assert_eq!(run(&["frobnicate"]).0, 1);
     assert_eq!(run(&["eval", "policies/edge-api.toml"]).0, 1, "missing --method/--path");
-    assert_eq!(run(&["key", "new", "--alg", "RS256"]).0, 1);
+    assert_eq!(run(&["key", "new", "--alg", "RS999"]).0, 1);
     assert_eq!(run(&["token", "mint", "--keys", "x", "--kid", "k", "--sub", "s", "--ttl", "1w"]).0, 1);
     let (code, out, _) = run(&["--help"]);
     assert_eq!(code, 0);
@@ -417,7 +417,7 @@ fn usage_errors_exit_1_and_help_exits_0() {
 fn inspect_shows_version_signature_sizes_tables_and_rules() {
     let (code, out, _) = run(&["inspect", "policies/edge-api.wdn"]);
     assert_eq!(code, 0);
-    for needle in ["format version: 1", "signature:      unsigned", "body sha256:", "admin-console", "/admin/**"] {
+    for needle in ["format version: 2", "signature:      unsigned", "body sha256:", "admin-console", "/admin/**"] {
         assert!(out.contains(needle), "{needle}: {out}");
     }
     let rules = out.lines().find(|l| l.trim_start().starts_with("rules ")).expect("rules table line");
@@ -435,6 +435,7 @@ fn compile_writes_beside_the_policy_and_refuses_a_short_sign_key() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = dir.path().join("edge.toml");
     std::fs::copy(repo("policies/edge-api.toml"), &p).expect("copy");
+    std::fs::copy(repo("policies/idp.jwks.json"), dir.path().join("idp.jwks.json")).expect("copy the JWK Set");
     let (code, _, err) = run(&["compile", p.to_str().expect("utf-8")]);
     assert_eq!(code, 0, "{err}");
     let blob = std::fs::read(dir.path().join("edge.wdn")).expect("default output");

@@ -109,6 +109,9 @@ enum warden_result
   WARDEN_RESULT_KEY_TOO_SHORT = 1214,
   // Load: the keyring names the same key id twice.
   WARDEN_RESULT_KEYRING_DUPLICATE = 1215,
+  // Load: a key of the policy needs a public-key algorithm this build lacks (the core's
+  // cargo features `rsa`, `ecdsa`, `eddsa`).
+  WARDEN_RESULT_UNSUPPORTED_ALGORITHM = 1216,
   // Load: refused for a reason newer than this list.
   WARDEN_RESULT_LOAD_FAILED = 1299,
   // A panic was caught at the boundary (a bug in Warden; please report it).

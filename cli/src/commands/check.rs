@@ -32,7 +32,7 @@ struct CheckJson {
 /// An unreadable file.
 pub fn run(a: &CheckArgs) -> CommandResult {
     let text = std::fs::read_to_string(&a.policy).map_err(|e| format!("cannot read {}: {e}", a.policy.display()))?;
-    let out = crate::compile::compile(&text);
+    let out = crate::compile::compile_at(&text, &a.policy);
     let file = SourceFile::new(a.policy.display().to_string(), text, Snippets::Allowed);
     let report = Report { file, diagnostics: out.diagnostics };
     let ok = !report.has_errors();

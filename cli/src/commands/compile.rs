@@ -47,7 +47,7 @@ struct CompileJson {
 pub fn run(a: &CompileArgs) -> CommandResult {
     let text = std::fs::read_to_string(&a.policy).map_err(|e| format!("cannot read {}: {e}", a.policy.display()))?;
     let sign_key = a.sign_key.as_deref().map(read_bundle_key).transpose()?;
-    let out = crate::compile::compile(&text);
+    let out = crate::compile::compile_at(&text, &a.policy);
     let report = Report {
         file: SourceFile::new(a.policy.display().to_string(), text, Snippets::Allowed),
         diagnostics: out.diagnostics,

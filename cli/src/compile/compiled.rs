@@ -46,7 +46,7 @@ impl Compiled {
                     issuer: k.issuer.as_deref(),
                     audience: k.audience.as_deref(),
                     roles_claim: &k.roles_claim,
-                    public_key: warden::policy::PublicKey::Secret,
+                    public_key: k.public_key.as_ref().map_or(warden::policy::PublicKey::Secret, |p| p.as_core()),
                 }),
                 "keys",
             )?,
@@ -119,12 +119,22 @@ impl Compiled {
         self.keys.iter().map(|k| k.id.as_str()).collect()
     }
 
+    /// Ids of the HMAC keys, the ones that need a secret from the keys file.
+    #[must_use]
+    pub fn hmac_key_ids(&self) -> Vec<&str> {
+        self.keys.iter().filter(|k| k.public_key.is_none()).map(|k| k.id.as_str()).collect()
+    }
+
     /// Loads the encoded policy with throw-away secrets, to prove the core accepts it.
     pub(super) fn self_check(&self) -> Result<(), String> {
         let blob = self.encode(None)?;
         let secret = [0x5au8; 64];
-        let keyring: Vec<KeyMaterial<'_>> =
-            self.keys.iter().map(|k| KeyMaterial { id: &k.id, secret: &secret }).collect();
+        let keyring: Vec<KeyMaterial<'_>> = self
+            .keys
+            .iter()
+            .filter(|k| k.public_key.is_none())
+            .map(|k| KeyMaterial { id: &k.id, secret: &secret })
+            .collect();
         warden::Engine::load(&blob, &keyring).map(|_| ()).map_err(|e| e.to_string())
     }
 }

@@ -67,6 +67,8 @@ struct OwnedKey {
     issuer: Option<String>,
     audience: Option<String>,
     roles_claim: String,
+    /// `None` for an HMAC key (its secret is in the keys file).
+    public_key: Option<crate::jwks::OwnedPublicKey>,
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -115,14 +117,25 @@ pub struct Output {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Compiles policy source text.
+/// Compiles policy source text that names no other files (a `jwks` entry is an error).
 #[must_use]
 pub fn compile(text: &str) -> Output {
+    compile_in(text, None)
+}
+
+/// Compiles the policy file `path` whose text is `text`; `jwks` files are read relative to
+/// the file's directory.
+#[must_use]
+pub fn compile_at(text: &str, path: &std::path::Path) -> Output {
+    compile_in(text, Some(path.parent().unwrap_or(std::path::Path::new("")).to_path_buf()))
+}
+
+fn compile_in(text: &str, base: Option<std::path::PathBuf>) -> Output {
     let src = match source::parse_policy(text) {
         Ok(src) => src,
         Err(d) => return Output { compiled: None, diagnostics: vec![*d] },
     };
-    let mut c = Compiler::default();
+    let mut c = Compiler { base, ..Compiler::default() };
     let compiled = c.policy(&src);
     c.diags.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
     let has_errors = c.diags.iter().any(Diagnostic::is_error);
@@ -172,6 +185,10 @@ struct Compiler {
     ranges: Table<IpRange>,
     origins: Table<String>,
     rule_names: Vec<String>,
+    /// Directory that `jwks` paths are relative to; `None`: the source names no files.
+    base: Option<std::path::PathBuf>,
+    /// Position of each compiled key's `[[key]]` table (for the capacity error).
+    key_spans: Vec<Range<usize>>,
 }
 
 /// (what, constant, count, limit, position of the first entry over the limit).
@@ -351,8 +368,11 @@ impl Compiler {
                 report(self, what, constant, len, max, span);
             }
         }
-        if over(src.key.len(), MAX_KEYS) {
-            report(self, "keys", "MAX_KEYS", src.key.len(), MAX_KEYS, src.key.get(MAX_KEYS).map(Spanned::span));
+        // Every JWK of a `jwks` set is a key of its own.
+        let keys = self.key_spans.len();
+        if over(keys, MAX_KEYS) {
+            let at = self.key_spans.get(MAX_KEYS).cloned();
+            report(self, "keys (HMAC keys plus every JWK of the key sets)", "MAX_KEYS", keys, MAX_KEYS, at);
         }
         if over(src.credential.len(), MAX_CREDENTIALS) {
             report(
