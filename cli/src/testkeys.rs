@@ -143,6 +143,42 @@ impl PrivateJwk {
         Value::Object(m)
     }
 
+    /// The RSA private key, for tests that sign in ways `sign` does not (another hash's
+    /// DigestInfo, another PSS salt length).
+    #[must_use]
+    pub fn rsa_key(&self) -> Option<&rsa::PrivateKey> {
+        match &self.key {
+            PrivateKey::Rsa(k) => Some(k),
+            _ => None,
+        }
+    }
+
+    /// The private key as DER, the form other JWT libraries read: PKCS#1 `RSAPrivateKey` for
+    /// RSA, PKCS#8 (RFC 5208, RFC 5915, RFC 8410) for P-256, P-384 and Ed25519.
+    ///
+    /// # Errors
+    /// An RSA key that does not encode.
+    pub fn der(&self) -> Result<Vec<u8>, String> {
+        // PKCS#8 PrivateKeyInfo prefixes up to the private scalar or seed (no optional fields).
+        const P256: &str = "3041020100301306072a8648ce3d020106082a8648ce3d030107042730250201010420";
+        const P384: &str = "304e020100301006072a8648ce3d020106052b81040022043730350201010430";
+        const ED25519: &str = "302e020100300506032b657004220420";
+        let with = |prefix: &str, secret: &[u8]| {
+            let mut der = crate::encoding::from_hex(prefix).unwrap_or_default();
+            der.extend_from_slice(secret);
+            der
+        };
+        Ok(match &self.key {
+            PrivateKey::Rsa(k) => {
+                use rsa::pkcs1::EncodeRsaPrivateKey;
+                k.to_pkcs1_der().map_err(|e| e.to_string())?.as_bytes().to_vec()
+            }
+            PrivateKey::P256(k) => with(P256, &k.to_bytes()),
+            PrivateKey::P384(k) => with(P384, &k.to_bytes()),
+            PrivateKey::Ed25519(k) => with(ED25519, &k.to_bytes()),
+        })
+    }
+
     /// Signs a JWS signing input with `alg` (which must suit the key).
     ///
     /// # Errors

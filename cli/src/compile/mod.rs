@@ -298,7 +298,8 @@ impl Compiler {
         }
 
         self.capacities(src);
-        let policy_facts = lint::PolicyFacts { has_keys: !keys.is_empty() || !src.key.is_empty(), credentials: cred_facts };
+        let policy_facts =
+            lint::PolicyFacts { has_keys: !keys.is_empty() || !src.key.is_empty(), credentials: cred_facts };
         self.diags.extend(lint::rules(&facts, &policy_facts, &self.roles.items));
 
         Some(Compiled {
