@@ -247,7 +247,9 @@ fn rsa_verifier_agrees_with_the_rsa_crate_on_random_keys_and_messages() {
                     let at = usize::from(random(2)[0]) % bad.len();
                     bad[at] ^= 1 << (random(1)[0] % 8);
                     let garbage = random(sig.len());
-                    for (m, s) in [(&msg[..], &sig[..]), (&msg[..], &bad[..]), (&msg[..], &garbage[..]), (b"other", &sig[..])] {
+                    for (m, s) in
+                        [(&msg[..], &sig[..]), (&msg[..], &bad[..]), (&msg[..], &garbage[..]), (b"other", &sig[..])]
+                    {
                         assert_eq!(verify($alg, &key, m, s), Some(theirs(m, s)), "{:?} {bits} bits", $alg);
                         agreed += 1;
                     }
@@ -256,12 +258,42 @@ fn rsa_verifier_agrees_with_the_rsa_crate_on_random_keys_and_messages() {
             }
             use rsa::pkcs1v15 as p1;
             use rsa::pss;
-            check!(Alg::Rs256, p1::SigningKey::<sha2::Sha256>::new(private.clone()).sign(&msg).to_vec(), p1::VerifyingKey::<sha2::Sha256>::new(public.clone()), p1::Signature);
-            check!(Alg::Rs384, p1::SigningKey::<sha2::Sha384>::new(private.clone()).sign(&msg).to_vec(), p1::VerifyingKey::<sha2::Sha384>::new(public.clone()), p1::Signature);
-            check!(Alg::Rs512, p1::SigningKey::<sha2::Sha512>::new(private.clone()).sign(&msg).to_vec(), p1::VerifyingKey::<sha2::Sha512>::new(public.clone()), p1::Signature);
-            check!(Alg::Ps256, pss::SigningKey::<sha2::Sha256>::new(private.clone()).sign_with_rng(&mut rng, &msg).to_vec(), pss::VerifyingKey::<sha2::Sha256>::new(public.clone()), pss::Signature);
-            check!(Alg::Ps384, pss::SigningKey::<sha2::Sha384>::new(private.clone()).sign_with_rng(&mut rng, &msg).to_vec(), pss::VerifyingKey::<sha2::Sha384>::new(public.clone()), pss::Signature);
-            check!(Alg::Ps512, pss::SigningKey::<sha2::Sha512>::new(private.clone()).sign_with_rng(&mut rng, &msg).to_vec(), pss::VerifyingKey::<sha2::Sha512>::new(public.clone()), pss::Signature);
+            check!(
+                Alg::Rs256,
+                p1::SigningKey::<sha2::Sha256>::new(private.clone()).sign(&msg).to_vec(),
+                p1::VerifyingKey::<sha2::Sha256>::new(public.clone()),
+                p1::Signature
+            );
+            check!(
+                Alg::Rs384,
+                p1::SigningKey::<sha2::Sha384>::new(private.clone()).sign(&msg).to_vec(),
+                p1::VerifyingKey::<sha2::Sha384>::new(public.clone()),
+                p1::Signature
+            );
+            check!(
+                Alg::Rs512,
+                p1::SigningKey::<sha2::Sha512>::new(private.clone()).sign(&msg).to_vec(),
+                p1::VerifyingKey::<sha2::Sha512>::new(public.clone()),
+                p1::Signature
+            );
+            check!(
+                Alg::Ps256,
+                pss::SigningKey::<sha2::Sha256>::new(private.clone()).sign_with_rng(&mut rng, &msg).to_vec(),
+                pss::VerifyingKey::<sha2::Sha256>::new(public.clone()),
+                pss::Signature
+            );
+            check!(
+                Alg::Ps384,
+                pss::SigningKey::<sha2::Sha384>::new(private.clone()).sign_with_rng(&mut rng, &msg).to_vec(),
+                pss::VerifyingKey::<sha2::Sha384>::new(public.clone()),
+                pss::Signature
+            );
+            check!(
+                Alg::Ps512,
+                pss::SigningKey::<sha2::Sha512>::new(private.clone()).sign_with_rng(&mut rng, &msg).to_vec(),
+                pss::VerifyingKey::<sha2::Sha512>::new(public.clone()),
+                pss::Signature
+            );
         }
     }
     assert_eq!(agreed, 3 * 6 * 6 * 4);

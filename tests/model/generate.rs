@@ -151,7 +151,8 @@ fn rsa_private() -> &'static rsa::PrivateKey {
     static KEY: std::sync::OnceLock<rsa::PrivateKey> = std::sync::OnceLock::new();
     KEY.get_or_init(|| {
         let u = |s: &str| rsa::BoxedUint::from_be_slice_vartime(&b64d(s));
-        rsa::PrivateKey::from_components(u(A2_N), rsa::BoxedUint::from(65537u64), u(A2_D), vec![u(A2_P), u(A2_Q)]).unwrap()
+        rsa::PrivateKey::from_components(u(A2_N), rsa::BoxedUint::from(65537u64), u(A2_D), vec![u(A2_P), u(A2_Q)])
+            .unwrap()
     })
 }
 
@@ -188,7 +189,9 @@ impl TestSigner {
             },
             Self::Ed25519 => {
                 let d: [u8; 32] = b64d(A4_D).try_into().unwrap();
-                warden::policy::PublicKey::Ed25519 { a: ed25519_dalek::SigningKey::from_bytes(&d).verifying_key().to_bytes() }
+                warden::policy::PublicKey::Ed25519 {
+                    a: ed25519_dalek::SigningKey::from_bytes(&d).verifying_key().to_bytes(),
+                }
             }
         }
     }
@@ -204,8 +207,12 @@ impl TestSigner {
             (Self::Rsa, Alg::Rs384) => p1::SigningKey::<sha2::Sha384>::new(k()).sign(input).to_vec(),
             (Self::Rsa, Alg::Rs512) => p1::SigningKey::<sha2::Sha512>::new(k()).sign(input).to_vec(),
             (Self::Rsa, Alg::Ps256) => pss::SigningKey::<Sha256>::new(k()).sign_with_rng(&mut rng, input).to_vec(),
-            (Self::Rsa, Alg::Ps384) => pss::SigningKey::<sha2::Sha384>::new(k()).sign_with_rng(&mut rng, input).to_vec(),
-            (Self::Rsa, Alg::Ps512) => pss::SigningKey::<sha2::Sha512>::new(k()).sign_with_rng(&mut rng, input).to_vec(),
+            (Self::Rsa, Alg::Ps384) => {
+                pss::SigningKey::<sha2::Sha384>::new(k()).sign_with_rng(&mut rng, input).to_vec()
+            }
+            (Self::Rsa, Alg::Ps512) => {
+                pss::SigningKey::<sha2::Sha512>::new(k()).sign_with_rng(&mut rng, input).to_vec()
+            }
             (Self::P256, Alg::Es256) => {
                 let s: p256::ecdsa::Signature = p256::ecdsa::SigningKey::from_slice(&b64d(A3_D)).unwrap().sign(input);
                 s.to_bytes().to_vec()

@@ -780,30 +780,48 @@ pub fn mac(alg: Alg, secret: &[u8], input: &[u8]) -> Vec<u8> {
 pub fn verify_public(alg: Alg, key: &warden::policy::PublicKey<'_>, input: &[u8], sig: &[u8]) -> bool {
     use rsa::signature::Verifier;
     use warden::policy::PublicKey as K;
-    let rsa_key = |n: &[u8], e: u32| rsa::PublicKey::new(rsa::BoxedUint::from_be_slice_vartime(n), rsa::BoxedUint::from(u64::from(e)));
+    let rsa_key = |n: &[u8], e: u32| {
+        rsa::PublicKey::new(rsa::BoxedUint::from_be_slice_vartime(n), rsa::BoxedUint::from(u64::from(e)))
+    };
     match (alg, *key) {
         (Alg::Rs256 | Alg::Rs384 | Alg::Rs512 | Alg::Ps256 | Alg::Ps384 | Alg::Ps512, K::Rsa { n, e }) => {
             let Ok(pk) = rsa_key(n, e) else { return false };
             use rsa::{pkcs1v15 as p1, pss};
             match alg {
-                Alg::Rs256 => p1::Signature::try_from(sig).is_ok_and(|s| p1::VerifyingKey::<Sha256>::new(pk).verify(input, &s).is_ok()),
-                Alg::Rs384 => p1::Signature::try_from(sig).is_ok_and(|s| p1::VerifyingKey::<Sha384>::new(pk).verify(input, &s).is_ok()),
-                Alg::Rs512 => p1::Signature::try_from(sig).is_ok_and(|s| p1::VerifyingKey::<Sha512>::new(pk).verify(input, &s).is_ok()),
-                Alg::Ps256 => pss::Signature::try_from(sig).is_ok_and(|s| pss::VerifyingKey::<Sha256>::new(pk).verify(input, &s).is_ok()),
-                Alg::Ps384 => pss::Signature::try_from(sig).is_ok_and(|s| pss::VerifyingKey::<Sha384>::new(pk).verify(input, &s).is_ok()),
-                _ => pss::Signature::try_from(sig).is_ok_and(|s| pss::VerifyingKey::<Sha512>::new(pk).verify(input, &s).is_ok()),
+                Alg::Rs256 => p1::Signature::try_from(sig)
+                    .is_ok_and(|s| p1::VerifyingKey::<Sha256>::new(pk).verify(input, &s).is_ok()),
+                Alg::Rs384 => p1::Signature::try_from(sig)
+                    .is_ok_and(|s| p1::VerifyingKey::<Sha384>::new(pk).verify(input, &s).is_ok()),
+                Alg::Rs512 => p1::Signature::try_from(sig)
+                    .is_ok_and(|s| p1::VerifyingKey::<Sha512>::new(pk).verify(input, &s).is_ok()),
+                Alg::Ps256 => pss::Signature::try_from(sig)
+                    .is_ok_and(|s| pss::VerifyingKey::<Sha256>::new(pk).verify(input, &s).is_ok()),
+                Alg::Ps384 => pss::Signature::try_from(sig)
+                    .is_ok_and(|s| pss::VerifyingKey::<Sha384>::new(pk).verify(input, &s).is_ok()),
+                _ => pss::Signature::try_from(sig)
+                    .is_ok_and(|s| pss::VerifyingKey::<Sha512>::new(pk).verify(input, &s).is_ok()),
             }
         }
         (Alg::Es256, K::Ec { sec1 }) => {
-            let (Ok(k), Ok(s)) = (p256::ecdsa::VerifyingKey::from_sec1_bytes(sec1), p256::ecdsa::Signature::from_slice(sig)) else { return false };
+            let (Ok(k), Ok(s)) =
+                (p256::ecdsa::VerifyingKey::from_sec1_bytes(sec1), p256::ecdsa::Signature::from_slice(sig))
+            else {
+                return false;
+            };
             k.verify(input, &s).is_ok()
         }
         (Alg::Es384, K::Ec { sec1 }) => {
-            let (Ok(k), Ok(s)) = (p384::ecdsa::VerifyingKey::from_sec1_bytes(sec1), p384::ecdsa::Signature::from_slice(sig)) else { return false };
+            let (Ok(k), Ok(s)) =
+                (p384::ecdsa::VerifyingKey::from_sec1_bytes(sec1), p384::ecdsa::Signature::from_slice(sig))
+            else {
+                return false;
+            };
             k.verify(input, &s).is_ok()
         }
         (Alg::EdDsa, K::Ed25519 { a }) => {
-            let (Ok(k), Ok(s)) = (ed25519_dalek::VerifyingKey::from_bytes(&a), <[u8; 64]>::try_from(sig)) else { return false };
+            let (Ok(k), Ok(s)) = (ed25519_dalek::VerifyingKey::from_bytes(&a), <[u8; 64]>::try_from(sig)) else {
+                return false;
+            };
             k.verify_strict(input, &ed25519_dalek::Signature::from_bytes(&s)).is_ok()
         }
         _ => false,
