@@ -195,6 +195,12 @@ fn is_token(s: &str) -> bool {
     !s.is_empty() && s.len() <= MAX_NAME && s.bytes().all(is_tchar)
 }
 
+/// Whether `host` is itself a public suffix (`com`, `co.uk`, `github.io`): an entry of the
+/// Public Suffix List, ICANN or private section, as the `psl` crate compiles it in.
+fn is_public_suffix(host: &str) -> bool {
+    psl::suffix(host.as_bytes()).is_some_and(|s| s.is_known() && s.as_bytes() == host.as_bytes())
+}
+
 /// When an address or prefix length has a decimal number with a leading zero (`010.0.0.0/8`,
 /// `10.0.0.01`, `::ffff:10.0.0.01`, `/08`), the text with those zeros removed; `None` when
 /// there is none. IPv6 hex groups may have leading zeros (`2001:0db8::`): hex is never read as
@@ -809,6 +815,14 @@ impl Compiler {
                     warden::policy::OriginPattern::Null => {
                         self.warn(item.span(), "origin `null` is sent by sandboxed iframes, file: pages and some redirects: any site can produce it", "list real origins instead of `null`");
                     }
+                    warden::policy::OriginPattern::Subdomains { scheme, suffix, port } if is_public_suffix(suffix) => {
+                        let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+                        self.warn(
+                            item.span(),
+                            format!("`{text}` allows every site under `{suffix}`, a public suffix: anyone can register a name there"),
+                            format!("list the sites you mean, e.g. \"{scheme}://app.{suffix}{port}\" or \"{scheme}://*.yours.{suffix}{port}\" (Public Suffix List, crate `psl`)"),
+                        );
+                    }
                     _ => {}
                 }
                 Some(text)
@@ -1397,6 +1411,20 @@ mod tests {
         let text = format!("{BASE}[defaults]\nip_deny = [\"192.168.001.0/24\"]\n");
         assert!(one_error(&text).0.contains("leading zero"));
         assert!(errors(&rule("ip_allow = [\"2001:0db8::/32\", \"0.0.0.0/1\", \"10.0.0.0/8\"]")).is_empty());
+    }
+
+    #[test]
+    fn wildcards_directly_on_a_public_suffix_warn() {
+        let check = |o: &str| -> usize {
+            let text = format!("{BASE}[[rule]]\nname = \"r\"\nmethods = [\"GET\"]\npath = \"/\"\nauth = []\norigins = [\"{o}\"]\n");
+            compile(&text).diagnostics.iter().filter(|d| !d.is_error() && d.message.contains("a public suffix")).count()
+        };
+        for o in ["https://*.com", "https://*.github.io", "https://*.co.uk", "http://*.COM:8080"] {
+            assert_eq!(check(o), 1, "{o}");
+        }
+        for o in ["https://*.example.com", "https://*.example.co.uk", "https://*.internal", "https://a.com"] {
+            assert_eq!(check(o), 0, "{o}");
+        }
     }
 
     #[test]
