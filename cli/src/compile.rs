@@ -1416,7 +1416,9 @@ mod tests {
     #[test]
     fn wildcards_directly_on_a_public_suffix_warn() {
         let check = |o: &str| -> usize {
-            let text = format!("{BASE}[[rule]]\nname = \"r\"\nmethods = [\"GET\"]\npath = \"/\"\nauth = []\norigins = [\"{o}\"]\n");
+            let text = format!(
+                "{BASE}[[rule]]\nname = \"r\"\nmethods = [\"GET\"]\npath = \"/\"\nauth = []\norigins = [\"{o}\"]\n"
+            );
             compile(&text).diagnostics.iter().filter(|d| !d.is_error() && d.message.contains("a public suffix")).count()
         };
         for o in ["https://*.com", "https://*.github.io", "https://*.co.uk", "http://*.COM:8080"] {

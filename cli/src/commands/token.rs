@@ -104,13 +104,11 @@ pub struct MintArgs {
     pub json: bool,
 }
 
-impl TokenCommand {
-    /// Whether `--json` was given.
-    #[must_use]
-    pub fn wants_json(&self) -> bool {
-        let Self::Mint(a) = self;
-        a.json
-    }
+#[derive(serde::Serialize)]
+struct MintJson<'a> {
+    token: &'a str,
+    header: &'a Map<String, Value>,
+    claims: &'a Map<String, Value>,
 }
 
 /// A minted token and what it says.
@@ -284,7 +282,7 @@ pub fn run(c: &TokenCommand) -> CommandResult {
     let TokenCommand::Mint(a) = c;
     let minted = mint(a)?;
     if a.json {
-        print_json(&serde_json::json!({ "token": minted.token, "header": minted.header, "claims": minted.claims }))?;
+        print_json(&MintJson { token: &minted.token, header: &minted.header, claims: &minted.claims })?;
     } else {
         outln!("{}", minted.token);
     }
