@@ -19,7 +19,7 @@ pub struct CompileArgs {
     /// Output file (default: the policy path with `.wdn`).
     #[arg(short, long, value_name = "OUT.wdn")]
     pub output: Option<PathBuf>,
-    /// Sign with this bundle key (a file of hex or base64 text, at least 32 bytes).
+    /// Sign with this bundle key (from `warden key bundle`: hex or base64 text, at least 32 bytes).
     #[arg(long, value_name = "FILE")]
     pub sign_key: Option<PathBuf>,
     /// Print one JSON object (`ok`, `output`, sizes, `errors`, `warnings`) instead of text.

@@ -43,7 +43,7 @@ pub struct EvalArgs {
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
-    /// Refuse the policy unless it is signed with this bundle key (hex or base64 file).
+    /// Refuse the policy unless it is signed with this bundle key (from `warden key bundle`).
     #[arg(long, value_name = "FILE")]
     pub verify_key: Option<PathBuf>,
 }

@@ -20,7 +20,7 @@ use crate::exit;
 pub struct InspectArgs {
     /// Compiled policy (`.wdn`).
     pub blob: PathBuf,
-    /// Check the signature with this bundle key (hex or base64 file).
+    /// Check the signature with this bundle key (from `warden key bundle`).
     #[arg(long, value_name = "FILE")]
     pub verify_key: Option<PathBuf>,
     /// Print one JSON object.
