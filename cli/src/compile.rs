@@ -1,4 +1,4 @@
-//! The policy compiler: policy source (SPEC §3) in, compiled policy (`warden::policy`) out.
+//! The policy compiler: policy source (docs/policy.md) in, compiled policy (`warden::policy`) out.
 //!
 //! The compiler resolves everything the engine would otherwise interpret: role names become
 //! bits, IP ranges, origins and methods are pooled into deduplicated tables in order of first
@@ -71,7 +71,7 @@ struct OwnedCredential {
 
 impl core::fmt::Debug for OwnedCredential {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        // Digests and hashes are secret inputs (SPEC §7): never in debug output.
+        // Digests and hashes are secret inputs (CONSTANT_TIME.md): never in debug output.
         f.debug_struct("OwnedCredential").field("id", &self.id).field("roles", &self.roles).finish_non_exhaustive()
     }
 }

@@ -45,7 +45,7 @@ use std::ffi::OsString;
 
 use clap::Parser;
 
-/// Exit codes (SPEC §9).
+/// Exit codes (README, "The tool `warden`").
 pub mod exit {
     /// Success, or an Allow decision.
     pub const OK: u8 = 0;

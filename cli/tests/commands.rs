@@ -799,3 +799,19 @@ fn the_test_table_shows_whole_names_the_ip_and_the_credential_kind() {
     let j: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!((&j["cases"][0]["ip"], &j["cases"][0]["credential"]), (&"10.1.2.3".into(), &"api_key".into()));
 }
+
+#[test]
+fn docs_and_output_stand_alone_without_the_spec() {
+    for doc in ["README.md", "docs/policy.md", "docs/format.md", "docs/embedded.md", "cli/src/explain.rs"] {
+        let text = std::fs::read_to_string(repo(doc)).expect("doc");
+        assert!(!text.contains("SPEC"), "{doc} refers to a document users do not have");
+    }
+    let policy = std::fs::read_to_string(repo("docs/policy.md")).expect("policy.md");
+    assert!(policy.contains("## How a request is decided") && policy.contains("### CORS preflight"));
+    let (_, out, _) = eval_example(&["--method", "GET", "--path", "/health", "--explain"]);
+    assert!(out.contains("docs/policy.md") && !out.contains("SPEC") && !out.contains('§'), "{out}");
+    for cmd in [&["--help"][..], &["eval", "--help"], &["check", "--help"], &["key", "bundle", "--help"]] {
+        let (_, out, _) = run(cmd);
+        assert!(!out.contains("SPEC"), "{cmd:?}: {out}");
+    }
+}
