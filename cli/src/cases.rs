@@ -1,4 +1,4 @@
-//! Case files for `warden test` (SPEC §9).
+//! Case files for `warden test` (docs/policy.md, "Case files").
 //!
 //! ```toml
 //! keys = "edge-api.keys.toml"   # relative to this file; optional when the policy has no [[key]]

@@ -1,4 +1,4 @@
-//! The policy compiler: policy source (SPEC §3) in, compiled policy (`warden::policy`) out.
+//! The policy compiler: policy source (docs/policy.md) in, compiled policy (`warden::policy`) out.
 //!
 //! The compiler resolves everything the engine would otherwise interpret: role names become
 //! bits, IP ranges, origins and methods are pooled into deduplicated tables in order of first
@@ -71,7 +71,7 @@ struct OwnedCredential {
 
 impl core::fmt::Debug for OwnedCredential {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        // Digests and hashes are secret inputs (SPEC §7): never in debug output.
+        // Digests and hashes are secret inputs (CONSTANT_TIME.md): never in debug output.
         f.debug_struct("OwnedCredential").field("id", &self.id).field("roles", &self.roles).finish_non_exhaustive()
     }
 }
@@ -195,9 +195,73 @@ fn is_token(s: &str) -> bool {
     !s.is_empty() && s.len() <= MAX_NAME && s.bytes().all(is_tchar)
 }
 
+/// Whether `host` is itself a public suffix (`com`, `co.uk`, `github.io`): an entry of the
+/// Public Suffix List, ICANN or private section, as the `psl` crate compiles it in.
+fn is_public_suffix(host: &str) -> bool {
+    psl::suffix(host.as_bytes()).is_some_and(|s| s.is_known() && s.as_bytes() == host.as_bytes())
+}
+
+/// When an address or prefix length has a decimal number with a leading zero (`010.0.0.0/8`,
+/// `10.0.0.01`, `::ffff:10.0.0.01`, `/08`), the text with those zeros removed; `None` when
+/// there is none. IPv6 hex groups may have leading zeros (`2001:0db8::`): hex is never read as
+/// octal, so they are not ambiguous.
+fn without_leading_zeros(text: &str) -> Option<String> {
+    fn strip(n: &str) -> (&str, bool) {
+        let t = n.trim_start_matches('0');
+        let t = if t.is_empty() && !n.is_empty() { "0" } else { t };
+        (t, t.len() != n.len())
+    }
+    let (addr, prefix) = match text.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (text, None),
+    };
+    let mut changed = false;
+    // The dotted-decimal part: all of an IPv4 address, or the tail after the last `:`.
+    let (head, dotted) = match addr.rfind(':') {
+        Some(i) => addr.split_at(i.saturating_add(1)),
+        None => ("", addr),
+    };
+    let mut fixed = head.to_string();
+    if dotted.contains('.') {
+        let parts: Vec<&str> = dotted
+            .split('.')
+            .map(|p| {
+                let all_digits = !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit());
+                if all_digits {
+                    let (t, c) = strip(p);
+                    changed |= c;
+                    t
+                } else {
+                    p
+                }
+            })
+            .collect();
+        fixed.push_str(&parts.join("."));
+    } else {
+        fixed.push_str(dotted);
+    }
+    if let Some(p) = prefix {
+        let all_digits = !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit());
+        let p = if all_digits {
+            let (t, c) = strip(p);
+            changed |= c;
+            t
+        } else {
+            p
+        };
+        fixed.push('/');
+        fixed.push_str(p);
+    }
+    changed.then_some(fixed)
+}
+
 const STANDARD_METHODS: [&str; 9] = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"];
 
 impl Compiler {
+    fn error_count(&self) -> usize {
+        self.diags.iter().filter(|d| d.is_error()).count()
+    }
+
     fn error(&mut self, span: Range<usize>, message: impl Into<String>, help: impl Into<String>) {
         self.diags.push(Diagnostic::error(Some(span), message).with_help(help));
     }
@@ -247,14 +311,19 @@ impl Compiler {
         };
 
         let (leeway_s, refresh_window_s, api_key_header) = self.settings(src);
+        let errors_before_cors = self.error_count();
         let (cors_headers, cors_max_age_s, cors_credentials) = self.cors(src);
+        let cors_list = (self.error_count() == errors_before_cors)
+            .then(|| cors_headers.split(", ").filter(|h| !h.is_empty()).map(str::to_string).collect());
         let keys = self.keys(src);
         let (credentials, cred_facts) = self.credentials(src);
 
         let defaults = src.defaults.as_ref().map(Spanned::get_ref);
+        let errors_before_defaults = self.error_count();
         let default_deny = self.ranges(defaults.and_then(|d| d.ip_deny.as_ref()), false);
         let default_allow = self.ranges(defaults.and_then(|d| d.ip_allow.as_ref()), true);
         let default_origins = self.origin_list(defaults.and_then(|d| d.origins.as_ref()), cors_credentials);
+        let defaults_broken = self.error_count() > errors_before_defaults;
 
         let mut rules = Vec::new();
         let mut facts = Vec::new();
@@ -274,7 +343,13 @@ impl Compiler {
         }
 
         self.capacities(src);
-        let policy_facts = lint::PolicyFacts { has_keys: !keys.is_empty(), credentials: cred_facts };
+        let policy_facts = lint::PolicyFacts {
+            has_keys: !keys.is_empty(),
+            credentials: cred_facts,
+            api_key_header: api_key_header.clone(),
+            cors_headers: cors_list,
+            defaults_broken,
+        };
         self.diags.extend(lint::rules(&facts, &policy_facts, &self.roles.items));
 
         Some(Compiled {
@@ -411,6 +486,15 @@ impl Compiler {
             };
             let issuer = opt(&k.issuer, "issuer");
             let audience = opt(&k.audience, "audience");
+            if audience.is_none() {
+                self.warn(
+                    k.id.span(),
+                    format!(
+                        "key `{id}` has no `audience`: every service that holds this key accepts its tokens that carry no `aud`"
+                    ),
+                    "add `audience = \"<this service>\"`, so that a token minted for another service is refused (RFC 7519 §4.1.3)",
+                );
+            }
             let roles_claim = match &k.roles_claim {
                 Some(c) => {
                     if !role_ok(c.get_ref()) {
@@ -565,14 +649,27 @@ impl Compiler {
                     None
                 }
             };
+            // A table with an error still counts for what it was meant to grant, so that its
+            // error does not bring warnings about roles or schemes nobody else provides.
+            let schemes = match &kind {
+                Some(OwnedKind::ApiKey(_)) => vec![Scheme::ApiKey],
+                Some(OwnedKind::Basic { .. }) => vec![Scheme::Basic],
+                None => {
+                    let mut meant = Vec::new();
+                    if c.api_key_sha256.is_some() {
+                        meant.push(Scheme::ApiKey);
+                    }
+                    if c.basic_user.is_some() || c.basic_password.is_some() {
+                        meant.push(Scheme::Basic);
+                    }
+                    if meant.is_empty() {
+                        meant = vec![Scheme::ApiKey, Scheme::Basic];
+                    }
+                    meant
+                }
+            };
+            facts.push(CredentialFacts { roles, schemes });
             if let Some(kind) = kind {
-                facts.push(CredentialFacts {
-                    roles,
-                    scheme: match kind {
-                        OwnedKind::ApiKey(_) => Scheme::ApiKey,
-                        OwnedKind::Basic { .. } => Scheme::Basic,
-                    },
-                });
                 out.push(OwnedCredential { id, roles, kind });
             }
         }
@@ -625,6 +722,16 @@ impl Compiler {
 
     fn cidr(&mut self, item: &Spanned<String>) -> Option<IpRange> {
         let text = item.get_ref().trim();
+        if let Some(fixed) = without_leading_zeros(text) {
+            self.error(
+                item.span(),
+                format!("`{}` has a number with a leading zero", text.escape_debug()),
+                format!(
+                    "C parsers (inet_aton) read `010` as octal 8 and others as decimal 10 (CVE-2021-29922): write the number without leading zeros, e.g. \"{fixed}\" if you mean decimal"
+                ),
+            );
+            return None;
+        }
         let net: IpNet = match text.parse::<IpNet>() {
             Ok(n) => n,
             Err(_) => match text.parse::<IpAddr>() {
@@ -707,6 +814,14 @@ impl Compiler {
                     }
                     warden::policy::OriginPattern::Null => {
                         self.warn(item.span(), "origin `null` is sent by sandboxed iframes, file: pages and some redirects: any site can produce it", "list real origins instead of `null`");
+                    }
+                    warden::policy::OriginPattern::Subdomains { scheme, suffix, port } if is_public_suffix(suffix) => {
+                        let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+                        self.warn(
+                            item.span(),
+                            format!("`{text}` allows every site under `{suffix}`, a public suffix: anyone can register a name there"),
+                            format!("list the sites you mean, e.g. \"{scheme}://app.{suffix}{port}\" or \"{scheme}://*.yours.{suffix}{port}\" (Public Suffix List, crate `psl`)"),
+                        );
                     }
                     _ => {}
                 }
@@ -816,6 +931,7 @@ impl Compiler {
         default_origins: &[At<String>],
     ) -> (OwnedRule, RuleFacts) {
         let r = r.get_ref();
+        let errors_before = self.error_count();
         let name = self.name(&r.name, "a rule name");
         if self.rule_names.contains(&name) {
             self.error(
@@ -903,10 +1019,22 @@ impl Compiler {
             path_span: r.path.span(),
             auth_spans: auth.clone(),
             path: path.clone(),
-            methods,
+            methods: if any_method {
+                Vec::new()
+            } else {
+                r.methods.get_ref().iter().map(|m| m.get_ref().clone()).collect()
+            },
             any_method,
             public,
             roles: any_at.into_iter().chain(all_at).collect(),
+            roles_any,
+            roles_all,
+            require_mfa: r.require_mfa.as_ref().is_some_and(|m| *m.get_ref()),
+            max_auth_age_s: r.max_auth_age_s.as_ref().map(|m| *m.get_ref()),
+            ip_allow: allow.iter().map(|(range, _)| *range).collect(),
+            ip_deny: own_deny.iter().chain(default_deny).map(|(range, _)| *range).collect(),
+            origins: origins_src.iter().map(|(o, _)| o.clone()).collect(),
+            broken: self.error_count() > errors_before,
         };
         let rule = OwnedRule {
             name,
@@ -1242,6 +1370,63 @@ mod tests {
         assert!(m.contains("plaintext"));
         assert!(!m.contains("hunter2"));
         assert_eq!(at, "\"hunter2\"");
+    }
+
+    #[test]
+    fn a_table_with_an_error_brings_no_warnings_about_what_it_grants() {
+        // The plaintext password is the only finding: its credential still counts as the
+        // Basic user that grants `admin`.
+        let text = format!(
+            "{BASE}[[credential]]\nid = \"a\"\nbasic_user = \"a\"\nbasic_password = \"hunter2\"\nroles = [\"admin\"]\n\
+             [[rule]]\nname = \"r\"\nmethods = [\"GET\"]\npath = \"/a/**\"\nauth = [\"basic\"]\nroles_any = [\"admin\"]\n"
+        );
+        let d = compile(&text).diagnostics;
+        assert_eq!(d.len(), 1, "{d:#?}");
+        assert!(d[0].message.contains("plaintext"));
+        // A rule with an error is not reported as shadowed, nor does it shadow.
+        let text = format!(
+            "{BASE}[[rule]]\nname = \"bad\"\nmethods = [\"GET\"]\npath = \"/**\"\nauth = [\"nope\"]\n\
+             [[rule]]\nname = \"ok\"\nmethods = [\"GET\"]\npath = \"/a\"\nauth = []\n\
+             [[rule]]\nname = \"worse\"\nmethods = [\"GET\"]\npath = \"/a\"\nauth = [\"nope\"]\n"
+        );
+        let d = compile(&text).diagnostics;
+        assert_eq!(d.iter().filter(|d| !d.is_error()).count(), 0, "{d:#?}");
+    }
+
+    #[test]
+    fn leading_zeros_are_refused_everywhere_but_in_ipv6_hex() {
+        for (list, bad, fixed) in [
+            ("ip_allow", "010.0.0.0/8", "10.0.0.0/8"),
+            ("ip_deny", "10.0.0.01", "10.0.0.1"),
+            ("ip_allow", "10.0.0.0/08", "10.0.0.0/8"),
+            ("ip_deny", "::ffff:10.0.00.1", "::ffff:10.0.0.1"),
+            ("ip_allow", "2001:db8::/032", "2001:db8::/32"),
+        ] {
+            let (m, at) = one_error(&rule(&format!("{list} = [\"{bad}\"]")));
+            assert!(m.contains("leading zero"), "{bad}: {m}");
+            assert_eq!(at, format!("\"{bad}\""));
+            let e = errors(&rule(&format!("{list} = [\"{bad}\"]")));
+            assert!(e[0].help.as_deref().unwrap_or("").contains(&format!("\"{fixed}\"")), "{bad}: {e:?}");
+        }
+        let text = format!("{BASE}[defaults]\nip_deny = [\"192.168.001.0/24\"]\n");
+        assert!(one_error(&text).0.contains("leading zero"));
+        assert!(errors(&rule("ip_allow = [\"2001:0db8::/32\", \"0.0.0.0/1\", \"10.0.0.0/8\"]")).is_empty());
+    }
+
+    #[test]
+    fn wildcards_directly_on_a_public_suffix_warn() {
+        let check = |o: &str| -> usize {
+            let text = format!(
+                "{BASE}[[rule]]\nname = \"r\"\nmethods = [\"GET\"]\npath = \"/\"\nauth = []\norigins = [\"{o}\"]\n"
+            );
+            compile(&text).diagnostics.iter().filter(|d| !d.is_error() && d.message.contains("a public suffix")).count()
+        };
+        for o in ["https://*.com", "https://*.github.io", "https://*.co.uk", "http://*.COM:8080"] {
+            assert_eq!(check(o), 1, "{o}");
+        }
+        for o in ["https://*.example.com", "https://*.example.co.uk", "https://*.internal", "https://a.com"] {
+            assert_eq!(check(o), 0, "{o}");
+        }
     }
 
     #[test]

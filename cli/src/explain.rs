@@ -1,18 +1,20 @@
-//! `eval --explain`: the decision table of SPEC §4 with the outcome of each row for one
-//! request, from the engine's own trace ([`warden::Engine::explain`]).
+//! `eval --explain`: the decision table (docs/policy.md, "How a request is decided") with the
+//! outcome of each row for one request, from the engine's own trace
+//! ([`warden::Engine::explain`]).
 //!
 //! The engine computes every row for every request (that is what keeps it constant-time), so
 //! rows after the deciding one have outcomes too; they are marked as not deciding. The trace
 //! says which check failed, so it is for the policy author, never for clients.
 
+use serde::Serialize;
 use warden::{Check, CheckOutcome};
 
 use crate::outcome::Outcome;
 
-/// What each row of SPEC §4 checks, in words a policy author knows.
+/// What each row of the decision table checks, in words a policy author knows.
 pub const ROWS: [&str; 18] = [
     "path is malformed (//, . or .., %2f, %5c, \\, a control byte, over MAX_PATH)",
-    "CORS preflight (OPTIONS + origin + access-control-request-method), answered per §5",
+    "CORS preflight (OPTIONS + origin + access-control-request-method)",
     "no rule matches method and path",
     "client IP is in the rule's deny list",
     "client IP is outside the rule's allow list",
@@ -31,25 +33,61 @@ pub const ROWS: [&str; 18] = [
     "otherwise: allow",
 ];
 
-/// The explanation lines for a decision and the engine's per-row checks.
+/// One row of `eval --explain --json`'s `explain` array.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExplainRow {
+    /// Row number of the decision table, 1 to 18.
+    pub row: u8,
+    /// What the row checks.
+    pub check: String,
+    /// `holds`, `clear` or `n/a` (the row does not apply to this request).
+    pub outcome: &'static str,
+    /// Whether this row decided (the first that holds).
+    pub decides: bool,
+}
+
+/// The rows for a decision, from the engine's per-row checks.
+#[must_use]
+pub fn rows(checks: &[Check]) -> Vec<ExplainRow> {
+    let deciding = checks.iter().find(|c| c.outcome == CheckOutcome::Holds).map(|c| c.row);
+    checks
+        .iter()
+        .map(|c| ExplainRow {
+            row: c.row,
+            check: usize::from(c.row)
+                .checked_sub(1)
+                .and_then(|i| ROWS.get(i))
+                .copied()
+                .unwrap_or_else(|| c.name())
+                .to_string(),
+            outcome: match c.outcome {
+                CheckOutcome::Holds => "holds",
+                CheckOutcome::Clear => "clear",
+                CheckOutcome::NotApplicable => "n/a",
+            },
+            decides: Some(c.row) == deciding,
+        })
+        .collect()
+}
+
+/// The explanation lines for people.
 #[must_use]
 pub fn explain(checks: &[Check], outcome: &Outcome) -> Vec<String> {
-    let deciding = checks.iter().find(|c| c.outcome == CheckOutcome::Holds).map(|c| c.row);
-    let mut lines =
-        vec!["explain (SPEC §4, every row as the engine computed it; the first that holds decides):".to_string()];
-    for c in checks {
-        let what = usize::from(c.row).checked_sub(1).and_then(|i| ROWS.get(i)).copied().unwrap_or_else(|| c.name());
-        let after = deciding.is_some_and(|d| c.row > d);
-        let state = match c.outcome {
-            CheckOutcome::Holds if Some(c.row) == deciding => {
-                format!("HOLDS -> decides {} {}", outcome.status, outcome.reason)
-            }
-            CheckOutcome::Holds => "holds (not deciding)".to_string(),
-            CheckOutcome::Clear if after => "clear (not deciding)".to_string(),
-            CheckOutcome::Clear => "clear".to_string(),
-            CheckOutcome::NotApplicable => "n/a".to_string(),
+    let rows = rows(checks);
+    let deciding = rows.iter().find(|r| r.decides).map(|r| r.row);
+    let mut lines = vec![
+        "explain (the decision table of docs/policy.md; every row as the engine computed it, the first that holds decides):"
+            .to_string(),
+    ];
+    for r in &rows {
+        let after = deciding.is_some_and(|d| r.row > d);
+        let state = match r.outcome {
+            "holds" if r.decides => format!("HOLDS -> decides {} {}", outcome.status, outcome.reason),
+            "holds" => "holds (not deciding)".to_string(),
+            "clear" if after => "clear (not deciding)".to_string(),
+            other => other.to_string(),
         };
-        lines.push(format!("  {:>2}  {what:<84} {state}", c.row));
+        lines.push(format!("  {:>2}  {:<84} {state}", r.row, r.check));
     }
     lines
 }

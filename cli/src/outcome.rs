@@ -1,11 +1,11 @@
-//! A decision as owned data: what `eval --json` prints (SPEC §9), what `eval` shows to people,
+//! A decision as owned data: what `eval --json` prints (README, "JSON output"), what `eval` shows to people,
 //! and what `test` compares with a case's expectations.
 
 use serde::Serialize;
 use warden::Decision;
 
 /// `cors` of `eval --json`: allow-origin and allow-credentials, plus the preflight headers on
-/// a preflight Allow.
+/// a preflight Allow (`null` otherwise). The keys are always the same five.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CorsOutcome {
     /// `Access-Control-Allow-Origin`.
@@ -13,17 +13,14 @@ pub struct CorsOutcome {
     /// `Access-Control-Allow-Credentials: true` when set.
     pub allow_credentials: bool,
     /// `Access-Control-Allow-Methods` (preflight only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_methods: Option<Vec<String>>,
     /// `Access-Control-Allow-Headers` (preflight only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_headers: Option<Vec<String>>,
     /// `Access-Control-Max-Age` (preflight only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_age_s: Option<u32>,
 }
 
-/// The decision, field order exactly as SPEC §9's `eval --json`.
+/// The decision, in the field order of `eval --json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Outcome {
     /// `allow`, `unauthorized` or `forbidden`.
@@ -80,7 +77,7 @@ impl Outcome {
         }
     }
 
-    /// Exit code of `eval` for this decision (SPEC §9).
+    /// Exit code of `eval` for this decision (0 allow, 2 for 401, 3 for 403).
     #[must_use]
     pub fn exit_code(&self) -> u8 {
         match self.status {

@@ -24,6 +24,9 @@ struct CheckJson {
     ok: bool,
     errors: Vec<JsonDiagnostic>,
     warnings: Vec<JsonDiagnostic>,
+    /// Present exactly when the policy has errors (exit 1), like every failure under `--json`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
 }
 
 /// Runs `check`: exit 0 without errors (warnings allowed), 1 with errors.
@@ -38,12 +41,16 @@ pub fn run(a: &CheckArgs) -> CommandResult {
     let ok = !report.has_errors();
     if a.json {
         let (errors, warnings) = report.to_json();
-        print_json(&CheckJson { ok, errors, warnings })?;
+        let error = (!ok).then(|| format!("{} has {}", report.file.name, plural(errors.len(), "error")));
+        print_json(&CheckJson { ok, errors, warnings, error })?;
     } else {
-        report.eprint();
+        // One summary line: `ok (N warnings)` on stdout, or the error count on stderr.
+        report.eprint_diagnostics();
         if ok {
             let warnings = report.diagnostics.len();
             outln!("{}: ok ({})", report.file.name, plural(warnings, "warning"));
+        } else {
+            errln!("{}", report.summary());
         }
     }
     Ok(if ok { exit::OK } else { exit::INPUT })

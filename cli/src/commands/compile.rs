@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{CommandResult, print_json};
 use crate::bundle::read_bundle_key;
-use crate::diag::{JsonDiagnostic, Report, Snippets, SourceFile};
+use crate::diag::{JsonDiagnostic, Report, Snippets, SourceFile, plural};
 use crate::encoding::hex;
 use crate::exit;
 
@@ -19,7 +19,7 @@ pub struct CompileArgs {
     /// Output file (default: the policy path with `.wdn`).
     #[arg(short, long, value_name = "OUT.wdn")]
     pub output: Option<PathBuf>,
-    /// Sign with this bundle key (a file of hex or base64 text, at least 32 bytes).
+    /// Sign with this bundle key (from `warden key bundle`: hex or base64 text, at least 32 bytes).
     #[arg(long, value_name = "FILE")]
     pub sign_key: Option<PathBuf>,
     /// Print one JSON object (`ok`, `output`, sizes, `errors`, `warnings`) instead of text.
@@ -38,6 +38,9 @@ struct CompileJson {
     body_sha256: Option<String>,
     errors: Vec<JsonDiagnostic>,
     warnings: Vec<JsonDiagnostic>,
+    /// Present exactly when nothing was written (exit 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
 }
 
 /// Runs `compile`.
@@ -70,6 +73,9 @@ pub fn run(a: &CompileArgs) -> CommandResult {
             bytes: written.as_ref().map(|(_, b)| b.len()),
             signed: written.is_some() && sign_key.is_some(),
             body_sha256: info.map(|i| hex(&i.body_sha256)),
+            error: written
+                .is_none()
+                .then(|| format!("{} was not compiled: {}", a.policy.display(), plural(errors.len(), "error"))),
             errors,
             warnings,
         })?;
