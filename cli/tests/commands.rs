@@ -97,6 +97,37 @@ fn preflight_json_adds_methods_headers_and_max_age_after_the_cors_pair() {
 }
 
 #[test]
+fn denials_a_page_may_read_carry_cors_in_json_and_text() {
+    let origin = "Origin: https://shop.example.com";
+    // 401 (after the origin check): the CORS pair, as on an Allow.
+    let (code, j) = eval_json(&["--method", "POST", "--path", "/api/v1/orders", "-H", origin]);
+    assert_eq!((code, j["reason"].as_str()), (2, Some("credentials_missing")));
+    assert_eq!(j["cors"]["allow_origin"], "https://shop.example.com");
+    assert_eq!(j["cors"]["allow_credentials"], true);
+    // 403 insufficient_role (row 17) too.
+    let auth = format!("Authorization: Bearer {}", reader_token());
+    let (code, j) = eval_json(&["--method", "POST", "--path", "/api/v1/orders", "-H", origin, "-H", &auth]);
+    assert_eq!((code, j["reason"].as_str()), (3, Some("insufficient_role")));
+    assert_eq!(j["cors"]["allow_origin"], "https://shop.example.com");
+    // A 403 of the network checks does not.
+    let (code, j) = eval_json(&["--method", "GET", "--path", "/health", "--ip", "203.0.113.9", "-H", origin]);
+    assert_eq!((code, j["reason"].as_str()), (3, Some("ip_blocked")));
+    assert_eq!(j["cors"], serde_json::Value::Null);
+    // The text, with --explain, shows the headers a host sends and why.
+    let (code, out, _) = eval_example(&["--method", "POST", "--path", "/api/v1/orders", "-H", origin, "--explain"]);
+    assert_eq!(code, 2);
+    for line in [
+        "Access-Control-Allow-Origin: https://shop.example.com",
+        "Access-Control-Allow-Credentials: true",
+        "Access-Control-Expose-Headers: WWW-Authenticate",
+        "Vary: Origin",
+        "CORS: answered for the allowed origin https://shop.example.com",
+    ] {
+        assert!(out.contains(line), "{line} not in\n{out}");
+    }
+}
+
+#[test]
 fn a_plain_allow_with_an_origin_has_only_the_cors_pair() {
     let auth = format!("Authorization: Bearer {}", reader_token());
     let (_, j) = eval_json(&[

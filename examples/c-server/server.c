@@ -7,7 +7,11 @@
  * policy once into memory it owns, and answers each request with Warden's decision:
  *   - Allow: 200 (204 for a CORS preflight), with the CORS headers of the decision;
  *   - Unauthorized: 401 with one WWW-Authenticate header per challenge;
- *   - Forbidden: 403 (with the insufficient_scope challenge for a bearer token).
+ *   - Forbidden: 403 (with the insufficient_scope challenge for a bearer token);
+ *   - a 401/403 that carries a CORS answer (an allowed origin, decided after the origin check)
+ *     also gets Access-Control-Allow-Origin, -Credentials and Access-Control-Expose-Headers:
+ *     WWW-Authenticate, so the page's fetch() can read the status and the challenge.
+ * examples/c-server/README.md shows every answer.
  * The client address is the TCP peer's, except that X-Forwarded-For is trusted when, and only
  * when, the peer is loopback (a reverse proxy on the same host); then its last entry is used.
  *
@@ -246,6 +250,10 @@ static mhd_result answer(struct MHD_Connection *conn, const char *method, const 
     add_owned_header(resp, "Access-Control-Allow-Origin", origin);
     if (warden_decision_cors_allow_credentials(d)) {
       MHD_add_response_header(resp, "Access-Control-Allow-Credentials", "true");
+    }
+    /* A denial a page may read: without this, fetch() hides the challenge from the script. */
+    if (kind != WARDEN_KIND_ALLOW) {
+      MHD_add_response_header(resp, "Access-Control-Expose-Headers", "WWW-Authenticate");
     }
     add_owned_header(resp, "Access-Control-Allow-Methods", decision_text(d, warden_decision_cors_allow_methods));
     add_owned_header(resp, "Access-Control-Allow-Headers", decision_text(d, warden_decision_cors_allow_headers));

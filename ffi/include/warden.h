@@ -77,7 +77,7 @@ enum warden_result
   WARDEN_RESULT_NO_DECISION = 1152,
   // The engine that made the decision was cleared or reloaded since.
   WARDEN_RESULT_STALE_DECISION = 1153,
-  // The decision carries no such value (a subject on a 401, CORS on a 403, …).
+  // The decision carries no such value (a subject on a 401, CORS on an `ip_blocked` 403, …).
   WARDEN_RESULT_ABSENT = 1154,
   // Load: the compiled policy ends before its header or body does.
   WARDEN_RESULT_TRUNCATED = 1201,
@@ -455,9 +455,14 @@ warden_result warden_decision_challenge(const struct warden_decision *decision,
                                         size_t buf_len,
                                         size_t *out_len);
 
-// Copies `Access-Control-Allow-Origin`: the request's `origin`, echoed. Present on an Allow
-// whose rule lists origins and that had an allowed `origin` (every preflight Allow);
-// otherwise `WARDEN_RESULT_ABSENT` (send no CORS headers then).
+// Copies `Access-Control-Allow-Origin`: the request's `origin`, echoed. Present, for every
+// kind of decision, when the governing rule lists origins and the request sent an allowed
+// `origin`: on an Allow (every preflight Allow), on every 401, and on a 403
+// `insufficient_role` (the denials decided after the origin check, which a browser page may
+// read: send them with `Access-Control-Expose-Headers: WWW-Authenticate` too). Otherwise
+// `WARDEN_RESULT_ABSENT`: a rule without origins, no `origin`, a 403 of the network and origin
+// checks, a refused preflight; send no CORS headers then. Send `Vary: Origin` either way on
+// routes whose rules list origins.
 //
 // # Safety
 // As `warden_decision_rule`.
@@ -466,7 +471,8 @@ warden_result warden_decision_cors_allow_origin(const struct warden_decision *de
                                                 size_t buf_len,
                                                 size_t *out_len);
 
-// Whether to send `Access-Control-Allow-Credentials: true` (false without a CORS answer).
+// Whether to send `Access-Control-Allow-Credentials: true` with the CORS answer (any kind of
+// decision that carries one, see `warden_decision_cors_allow_origin`); false without one.
 //
 // # Safety
 // As `warden_decision_kind`.

@@ -52,7 +52,7 @@ pub enum warden_result {
     NoDecision = 1152,
     /// The engine that made the decision was cleared or reloaded since.
     StaleDecision = 1153,
-    /// The decision carries no such value (a subject on a 401, CORS on a 403, …).
+    /// The decision carries no such value (a subject on a 401, CORS on an `ip_blocked` 403, …).
     Absent = 1154,
     /// Load: the compiled policy ends before its header or body does.
     Truncated = 1201,
