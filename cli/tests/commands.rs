@@ -623,3 +623,42 @@ fn every_command_answers_json_with_one_object_errors_included() {
         assert!(j["error"].as_str().expect("error text").contains("missing"), "{args:?}: {j}");
     }
 }
+
+#[test]
+fn a_firmware_builds_capacities_are_checked_before_flashing() {
+    let firmware = repo("examples/cortex-m/.cargo/config.toml");
+    let firmware = firmware.to_str().expect("UTF-8 path");
+    // The example policy fits the firmware it is flashed into.
+    let (code, _, err) = run(&["check", "policies/edge-api.toml", "--capacities", firmware]);
+    assert_eq!(code, 0, "{err}");
+    // A 19-rule policy compiles for this build and is refused for a WARDEN_MAX_RULES=16 one,
+    // with the capacity, the need and the limit.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut text = String::from("version = 1\nname = \"gw\"\n");
+    for i in 0..19 {
+        text.push_str(&format!("[[rule]]\nname = \"r{i}\"\nmethods = [\"GET\"]\npath = \"/p{i}\"\nauth = []\n"));
+    }
+    let policy = dir.path().join("gw.toml");
+    std::fs::write(&policy, text).expect("write");
+    let policy = policy.to_str().expect("UTF-8 path");
+    assert_eq!(run(&["check", policy]).0, 0);
+    let (code, _, err) = run(&["check", policy, "--capacities", firmware]);
+    assert_eq!(code, 1, "{err}");
+    // miette wraps long lines: compare the words.
+    let words = err.split_whitespace().filter(|w| *w != "│").collect::<Vec<_>>().join(" ");
+    assert!(words.contains("the policy needs 19, WARDEN_MAX_RULES there is 16"), "{err}");
+    let out = dir.path().join("gw.wdn");
+    let out = out.to_str().expect("UTF-8 path");
+    let (code, json, _) = run(&["compile", policy, "-o", out, "--capacities", firmware, "--json"]);
+    assert_eq!(code, 1);
+    let j: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(j["ok"], false);
+    assert!(j["errors"][0]["message"].as_str().is_some_and(|m| m.contains("WARDEN_MAX_RULES there is 16")), "{j}");
+    assert!(!std::path::Path::new(out).exists(), "nothing written");
+    // A file the build would refuse is refused too.
+    let bad = dir.path().join("config.toml");
+    std::fs::write(&bad, "[env]\nWARDEN_MAX_RULES = \"2000\"\n").expect("write");
+    let (code, _, err) = run(&["check", policy, "--capacities", bad.to_str().expect("UTF-8 path")]);
+    assert_eq!(code, 1);
+    assert!(err.contains("WARDEN_MAX_RULES = \"2000\" is not a number in 1..=1024"), "{err}");
+}

@@ -371,6 +371,7 @@ int main(int argc, char **argv) {
   size_t size = warden_engine_size(), align = warden_engine_align();
   void *memory = aligned_alloc(align, (size + align - 1) / align * align);
   warden_engine *loaded = NULL;
+  warden_load_error why; /* what a refusal was about: capacity and limit, or the missing key */
   warden_result r;
   const char *verify_hex = getenv("WARDEN_VERIFY_KEY");
   if (verify_hex != NULL) {
@@ -381,14 +382,17 @@ int main(int argc, char **argv) {
       fprintf(stderr, "WARDEN_VERIFY_KEY: expected hex\n");
       return 1;
     }
-    r = warden_engine_load_verified(blob, blob_len, keys, keys_len, verify, (size_t)verify_len, memory,
-                                    size, &loaded);
+    r = warden_engine_load_verified_with_error(blob, blob_len, keys, keys_len, verify, (size_t)verify_len, memory,
+                                               size, &loaded, &why);
   } else {
-    r = warden_engine_load(blob, blob_len, keys, keys_len, memory, size, &loaded);
+    r = warden_engine_load_with_error(blob, blob_len, keys, keys_len, memory, size, &loaded, &why);
   }
   free(key_storage); /* the keyring is read only during load */
   if (r != WARDEN_RESULT_OK) {
-    fprintf(stderr, "cannot load %s: %s (%u)\n", argv[1], result_text(r), (unsigned)r);
+    char text[512];
+    size_t n;
+    if (warden_load_error_message(&why, text, sizeof text, &n) != WARDEN_RESULT_OK) snprintf(text, sizeof text, "%s", result_text(r));
+    fprintf(stderr, "cannot load %s: %s (%u)\n", argv[1], text, (unsigned)r);
     return 1;
   }
   engine = loaded;

@@ -178,5 +178,15 @@ many=()
 for i in $(seq 70); do many+=(-H "X-Filler-$i: x"); done
 request "too many headers" 431 /health "${many[@]}"
 
+# A refused load names what it is about: the key the keyring lacks.
+name="load without a key names the key"
+if WARDEN_KEYS=$(ffi/tools/keys-env.sh "$keys" | cut -d, -f1,2) "$server" "$policy" 0 >/dev/null 2>"$work/load-err"; then
+  fail "the server started without a key"
+elif grep -qF 'keyring has no secret for the policy'"'"'s key "ops-hs512" (key #2)' "$work/load-err"; then
+  passed=$((passed + 1))
+else
+  fail "$(cat "$work/load-err")"
+fi
+
 echo "c-server: $passed passed, $failed failed"
 [ "$failed" = 0 ]
