@@ -519,10 +519,14 @@ impl<'a> Engine<'a> {
             Reason::Unauthorized(reason) => {
                 let schemes: &'s [Scheme] = rule.map_or(&[], |r| &r.auth);
                 let bearer = bearer_error(reason, ctx.bearer, rule);
+                // Every 401 comes after row 6: an allowed origin gets the CORS answer, so the
+                // page can read the status and the challenges.
+                let cors = rule.and_then(|r| self.cors(r, ctx, false));
                 Decision::Unauthorized(Unauthorized {
                     reason,
                     rule: rule_name.unwrap_or(""),
                     challenges: Challenges { realm, schemes, bearer },
+                    cors,
                 })
             }
             Reason::Forbidden(reason) => {
@@ -541,12 +545,15 @@ impl<'a> Engine<'a> {
                     | ForbiddenReason::NoMatchingRule => None,
                     _ => rule_name,
                 };
+                // Of the 403s only `insufficient_role` (row 17) comes after the origin check.
+                let cors = if insufficient { rule.and_then(|r| self.cors(r, ctx, false)) } else { None };
                 Decision::Forbidden(Forbidden {
                     reason,
                     rule: rule_name,
                     subject: if insufficient { subject() } else { None },
                     roles: if insufficient { roles } else { Roles::NONE },
                     challenge,
+                    cors,
                 })
             }
         }
@@ -570,7 +577,8 @@ impl<'a> Engine<'a> {
             return None;
         }
         let origin = core::str::from_utf8(ctx.origin?).ok()?;
-        // Only a valid, allowed origin reaches an Allow with a non-empty origin list.
+        // Only a valid, allowed origin gets past row 6 on a rule with a non-empty origin list,
+        // and every caller decides after row 6.
         Origin::parse(origin.as_bytes())?;
         let p = &self.policy;
         let preflight = if preflight && ctx.preflight {

@@ -27,6 +27,8 @@ pub mod decision;
 mod decode;
 mod engine;
 mod error;
+#[cfg(test)]
+mod figures;
 mod ip;
 mod json;
 mod load;

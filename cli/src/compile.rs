@@ -11,9 +11,8 @@ use core::ops::Range;
 
 use ipnet::IpNet;
 use serde_spanned::Spanned;
-use warden::capacity::{
-    MAX_CREDENTIALS, MAX_KEYS, MAX_METHODS, MAX_NAME, MAX_ORIGINS, MAX_RANGES, MAX_ROLES, MAX_RULES,
-};
+use warden::Capacity;
+use warden::capacity::{Capacities, MAX_NAME};
 use warden::path::normalize_pattern;
 use warden::policy::{
     Alg, CorsSettings, Credential, CredentialKind, IpRange, KeySpec, MethodSet, OnNoMatch, OriginSet, PolicyBody,
@@ -21,6 +20,7 @@ use warden::policy::{
 };
 use warden::{EncodeError, KeyMaterial};
 
+use crate::capacities::TargetCapacities;
 use crate::diag::Diagnostic;
 use crate::lint::{self, CredentialFacts, RuleFacts};
 use crate::password::{self, HashError};
@@ -111,11 +111,18 @@ pub struct Output {
 /// Compiles policy source text.
 #[must_use]
 pub fn compile(text: &str) -> Output {
+    compile_for(text, None)
+}
+
+/// Compiles policy source text for a build with other capacities as well as this one (the
+/// policy must fit both: this build encodes it, the target loads it).
+#[must_use]
+pub fn compile_for(text: &str, target: Option<&TargetCapacities>) -> Output {
     let src = match source::parse_policy(text) {
         Ok(src) => src,
         Err(d) => return Output { compiled: None, diagnostics: vec![*d] },
     };
-    let mut c = Compiler::default();
+    let mut c = Compiler { target: target.cloned(), ..Compiler::default() };
     let compiled = c.policy(&src);
     c.diags.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
     let has_errors = c.diags.iter().any(Diagnostic::is_error);
@@ -165,10 +172,9 @@ struct Compiler {
     ranges: Table<IpRange>,
     origins: Table<String>,
     rule_names: Vec<String>,
+    /// Another build's capacities to check against (`--capacities`).
+    target: Option<TargetCapacities>,
 }
-
-/// (what, constant, count, limit, position of the first entry over the limit).
-type CapacityRow<'a> = (&'a str, &'a str, usize, usize, Option<Range<usize>>);
 
 /// A value with where it came from.
 type At<T> = (T, Range<usize>);
@@ -1053,69 +1059,45 @@ impl Compiler {
         (rule, fact)
     }
 
+    /// Each table against this build's capacities and, with `--capacities`, the target's.
     fn capacities(&mut self, src: &PolicySource) {
-        let over = |len: usize, max: usize| len > max;
-        let report = |this: &mut Self,
-                      what: &str,
-                      constant: &str,
-                      len: usize,
-                      max: usize,
-                      span: Option<Range<usize>>| {
-            this.diags.push(
-                Diagnostic::error(span, format!("too many {what}: {len}, but {constant} is {max}"))
-                    .with_help(format!("reduce the {what} to at most {max}, or build the core with a larger `WARDEN_{constant}` (docs/policy.md, Capacities)")),
-            );
-        };
-        let tables: [CapacityRow<'_>; 4] = [
-            (
-                "distinct methods",
-                "MAX_METHODS",
-                self.methods.items.len(),
-                MAX_METHODS,
-                self.methods.spans.get(MAX_METHODS).cloned(),
-            ),
-            (
-                "distinct roles",
-                "MAX_ROLES",
-                self.roles.items.len(),
-                MAX_ROLES,
-                self.roles.spans.get(MAX_ROLES).cloned(),
-            ),
-            (
-                "distinct IP ranges",
-                "MAX_RANGES",
-                self.ranges.items.len(),
-                MAX_RANGES,
-                self.ranges.spans.get(MAX_RANGES).cloned(),
-            ),
-            (
-                "distinct origins",
-                "MAX_ORIGINS",
-                self.origins.items.len(),
-                MAX_ORIGINS,
-                self.origins.spans.get(MAX_ORIGINS).cloned(),
-            ),
-        ];
-        for (what, constant, len, max, span) in tables {
-            if over(len, max) {
-                report(self, what, constant, len, max, span);
+        let target = self.target.clone();
+        for what in Capacity::ALL {
+            let (len, spans): (usize, Vec<Range<usize>>) = match what {
+                Capacity::Methods => (self.methods.items.len(), self.methods.spans.clone()),
+                Capacity::Roles => (self.roles.items.len(), self.roles.spans.clone()),
+                Capacity::Ranges => (self.ranges.items.len(), self.ranges.spans.clone()),
+                Capacity::Origins => (self.origins.items.len(), self.origins.spans.clone()),
+                Capacity::Keys => (src.key.len(), src.key.iter().map(Spanned::span).collect()),
+                Capacity::Credentials => (src.credential.len(), src.credential.iter().map(Spanned::span).collect()),
+                Capacity::Rules => (src.rule.len(), src.rule.iter().map(Spanned::span).collect()),
+                _ => continue,
+            };
+            let name = what.what();
+            let own = Capacities::THIS_BUILD.get(what);
+            if len > own {
+                self.diags.push(
+                    Diagnostic::error(spans.get(own).cloned(), format!("too many {name}: {len}, but {} is {own}", what.constant()))
+                        .with_help(format!("reduce the {name} to at most {own}, or build the core with a larger `{}` (docs/policy.md, Capacities)", what.variable())),
+                );
             }
-        }
-        if over(src.key.len(), MAX_KEYS) {
-            report(self, "keys", "MAX_KEYS", src.key.len(), MAX_KEYS, src.key.get(MAX_KEYS).map(Spanned::span));
-        }
-        if over(src.credential.len(), MAX_CREDENTIALS) {
-            report(
-                self,
-                "credentials",
-                "MAX_CREDENTIALS",
-                src.credential.len(),
-                MAX_CREDENTIALS,
-                src.credential.get(MAX_CREDENTIALS).map(Spanned::span),
-            );
-        }
-        if over(src.rule.len(), MAX_RULES) {
-            report(self, "rules", "MAX_RULES", src.rule.len(), MAX_RULES, src.rule.get(MAX_RULES).map(Spanned::span));
+            if let Some(t) = &target {
+                let limit = t.limits.get(what);
+                // Over this build's own limit too: that error already says it.
+                if len > limit && len <= own {
+                    self.diags.push(
+                        Diagnostic::error(
+                            spans.get(limit).cloned(),
+                            format!("too many {name} for the build of {}: the policy needs {len}, {} there is {limit}", t.file, what.variable()),
+                        )
+                        .with_help(format!(
+                            "that build refuses this policy at load (CapacityExceeded): reduce the {name} to at most {limit}, or set {}=\"{len}\" (or more) in {}",
+                            what.variable(),
+                            t.file
+                        )),
+                    );
+                }
+            }
         }
     }
 }
@@ -1442,6 +1424,7 @@ mod tests {
 
     #[test]
     fn capacity_errors_name_the_constant() {
+        use warden::capacity::MAX_RULES;
         let mut text = BASE.to_string();
         for i in 0..=MAX_RULES {
             text.push_str(&format!("[[rule]]\nname = \"r{i}\"\nmethods = [\"GET\"]\npath = \"/p{i}\"\nauth = []\n"));
@@ -1449,6 +1432,33 @@ mod tests {
         let e = errors(&text);
         assert_eq!(e.len(), 1, "{e:#?}");
         assert!(e[0].message.contains(&format!("MAX_RULES is {MAX_RULES}")), "{}", e[0].message);
+    }
+
+    #[test]
+    fn another_builds_capacities_are_checked_with_the_need_and_the_limit() {
+        let mut text = BASE.to_string();
+        for i in 0..19 {
+            text.push_str(&format!("[[rule]]\nname = \"r{i}\"\nmethods = [\"GET\"]\npath = \"/p{i}\"\nauth = []\n"));
+        }
+        let firmware = TargetCapacities {
+            file: "firmware/.cargo/config.toml".into(),
+            limits: Capacities { rules: 16, ..Capacities::defaults() },
+        };
+        let out = compile_for(&text, Some(&firmware));
+        assert!(out.compiled.is_none());
+        let e: Vec<_> = out.diagnostics.iter().filter(|d| d.is_error()).collect();
+        assert_eq!(e.len(), 1, "{e:#?}");
+        assert_eq!(
+            e[0].message,
+            "too many rules for the build of firmware/.cargo/config.toml: the policy needs 19, WARDEN_MAX_RULES there is 16"
+        );
+        assert!(e[0].help.as_deref().is_some_and(|h| h.contains("WARDEN_MAX_RULES=\"19\"")), "{:?}", e[0].help);
+        // It points at the first rule that does not fit, the 17th.
+        let at = e[0].span.clone().unwrap().start;
+        assert!(text[at..].starts_with("[[rule]]\nname = \"r16\""), "{}", &text[at..at + 30]);
+        // Room for them: the same policy compiles.
+        let roomy = TargetCapacities { limits: Capacities { rules: 19, ..firmware.limits }, ..firmware };
+        assert!(compile_for(&text, Some(&roomy)).compiled.is_some());
     }
 
     #[test]

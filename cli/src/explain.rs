@@ -89,7 +89,30 @@ pub fn explain(checks: &[Check], outcome: &Outcome) -> Vec<String> {
         };
         lines.push(format!("  {:>2}  {:<84} {state}", r.row, r.check));
     }
+    lines.push(cors_line(checks, outcome));
     lines
+}
+
+/// Why the decision does or does not carry a CORS answer.
+fn cors_line(checks: &[Check], outcome: &Outcome) -> String {
+    let row = |n: u8| checks.iter().find(|c| c.row == n).map(|c| c.outcome);
+    match &outcome.cors {
+        Some(c) if outcome.status == 200 => {
+            format!("  CORS: answered for the allowed origin {} (Access-Control-Allow-Origin)", c.allow_origin)
+        }
+        Some(c) => format!(
+            "  CORS: answered for the allowed origin {}: the denial came after the origin check, so the page \
+             may read it (Access-Control-Expose-Headers: WWW-Authenticate)",
+            c.allow_origin
+        ),
+        None if row(1) == Some(CheckOutcome::Holds) || outcome.rule.is_none() => {
+            "  CORS: no answer (no rule governs the request)".to_string()
+        }
+        None if outcome.status == 403 && outcome.reason != "insufficient_role" => {
+            "  CORS: no answer (decided at or before the origin check)".to_string()
+        }
+        None => "  CORS: no answer (the rule lists no origins, or no origin was sent)".to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -128,11 +151,32 @@ mod tests {
     #[test]
     fn the_first_holding_row_decides() {
         let lines = explain(&checks(&[14, 17, 18], &[2, 11]), &outcome("token_expired", 401));
-        assert_eq!(lines.len(), 19);
+        assert_eq!(lines.len(), 20);
         assert!(lines[2].ends_with("n/a"), "{}", lines[2]);
         assert!(lines[13].ends_with("clear"), "{}", lines[13]);
         assert!(lines[14].ends_with("HOLDS -> decides 401 token_expired"), "{}", lines[14]);
         assert!(lines[17].ends_with("holds (not deciding)"), "{}", lines[17]);
         assert!(lines[16].ends_with("clear (not deciding)"), "{}", lines[16]);
+    }
+
+    #[test]
+    fn the_last_line_says_why_a_denial_is_or_is_not_readable_by_the_page() {
+        let mut o = outcome("credentials_missing", 401);
+        o.rule = Some("orders".into());
+        let cors = crate::outcome::CorsOutcome {
+            allow_origin: "https://shop.example.com".into(),
+            allow_credentials: true,
+            allow_methods: None,
+            allow_headers: None,
+            max_age_s: None,
+        };
+        let last = |o: &Outcome| explain(&checks(&[7, 18], &[2]), o).pop().unwrap();
+        assert!(last(&o).contains("no answer (the rule lists no origins"), "{}", last(&o));
+        o.cors = Some(cors);
+        assert!(last(&o).contains("answered for the allowed origin https://shop.example.com"), "{}", last(&o));
+        assert!(last(&o).contains("Access-Control-Expose-Headers: WWW-Authenticate"), "{}", last(&o));
+        let mut blocked = outcome("ip_blocked", 403);
+        blocked.rule = Some("orders".into());
+        assert!(last(&blocked).contains("at or before the origin check"), "{}", last(&blocked));
     }
 }

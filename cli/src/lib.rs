@@ -27,6 +27,7 @@ macro_rules! errln {
 }
 
 pub mod bundle;
+pub mod capacities;
 pub mod cases;
 pub mod commands;
 pub mod compile;

@@ -5,7 +5,8 @@ use serde::Serialize;
 use warden::Decision;
 
 /// `cors` of `eval --json`: allow-origin and allow-credentials, plus the preflight headers on
-/// a preflight Allow (`null` otherwise). The keys are always the same five.
+/// a preflight Allow. Present on an Allow and on a 401/403 decided after the origin check
+/// (the rule lists origins and an allowed one was sent); `null` otherwise. The keys are always the same five.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CorsOutcome {
     /// `Access-Control-Allow-Origin`.
@@ -119,6 +120,10 @@ impl Outcome {
             }
             if let Some(a) = c.max_age_s {
                 out.push_str(&format!("Access-Control-Max-Age: {a}\n"));
+            }
+            // A 401/403 with a CORS answer is for the page to read, challenge included.
+            if self.status != 200 {
+                out.push_str("Access-Control-Expose-Headers: WWW-Authenticate\n");
             }
             out.push_str("Vary: Origin\n");
         }

@@ -97,6 +97,37 @@ fn preflight_json_adds_methods_headers_and_max_age_after_the_cors_pair() {
 }
 
 #[test]
+fn denials_a_page_may_read_carry_cors_in_json_and_text() {
+    let origin = "Origin: https://shop.example.com";
+    // 401 (after the origin check): the CORS pair, as on an Allow.
+    let (code, j) = eval_json(&["--method", "POST", "--path", "/api/v1/orders", "-H", origin]);
+    assert_eq!((code, j["reason"].as_str()), (2, Some("credentials_missing")));
+    assert_eq!(j["cors"]["allow_origin"], "https://shop.example.com");
+    assert_eq!(j["cors"]["allow_credentials"], true);
+    // 403 insufficient_role (row 17) too.
+    let auth = format!("Authorization: Bearer {}", reader_token());
+    let (code, j) = eval_json(&["--method", "POST", "--path", "/api/v1/orders", "-H", origin, "-H", &auth]);
+    assert_eq!((code, j["reason"].as_str()), (3, Some("insufficient_role")));
+    assert_eq!(j["cors"]["allow_origin"], "https://shop.example.com");
+    // A 403 of the network checks does not.
+    let (code, j) = eval_json(&["--method", "GET", "--path", "/health", "--ip", "203.0.113.9", "-H", origin]);
+    assert_eq!((code, j["reason"].as_str()), (3, Some("ip_blocked")));
+    assert_eq!(j["cors"], serde_json::Value::Null);
+    // The text, with --explain, shows the headers a host sends and why.
+    let (code, out, _) = eval_example(&["--method", "POST", "--path", "/api/v1/orders", "-H", origin, "--explain"]);
+    assert_eq!(code, 2);
+    for line in [
+        "Access-Control-Allow-Origin: https://shop.example.com",
+        "Access-Control-Allow-Credentials: true",
+        "Access-Control-Expose-Headers: WWW-Authenticate",
+        "Vary: Origin",
+        "CORS: answered for the allowed origin https://shop.example.com",
+    ] {
+        assert!(out.contains(line), "{line} not in\n{out}");
+    }
+}
+
+#[test]
 fn cors_has_the_same_five_keys_every_time_with_nulls_outside_preflights() {
     let auth = format!("Authorization: Bearer {}", reader_token());
     let (_, j) = eval_json(&[
@@ -822,4 +853,43 @@ fn docs_and_output_stand_alone_without_the_spec() {
         let (_, out, _) = run(cmd);
         assert!(!out.contains("SPEC"), "{cmd:?}: {out}");
     }
+}
+
+#[test]
+fn a_firmware_builds_capacities_are_checked_before_flashing() {
+    let firmware = repo("examples/cortex-m/.cargo/config.toml");
+    let firmware = firmware.to_str().expect("UTF-8 path");
+    // The example policy fits the firmware it is flashed into.
+    let (code, _, err) = run(&["check", "policies/edge-api.toml", "--capacities", firmware]);
+    assert_eq!(code, 0, "{err}");
+    // A 19-rule policy compiles for this build and is refused for a WARDEN_MAX_RULES=16 one,
+    // with the capacity, the need and the limit.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut text = String::from("version = 1\nname = \"gw\"\n");
+    for i in 0..19 {
+        text.push_str(&format!("[[rule]]\nname = \"r{i}\"\nmethods = [\"GET\"]\npath = \"/p{i}\"\nauth = []\n"));
+    }
+    let policy = dir.path().join("gw.toml");
+    std::fs::write(&policy, text).expect("write");
+    let policy = policy.to_str().expect("UTF-8 path");
+    assert_eq!(run(&["check", policy]).0, 0);
+    let (code, _, err) = run(&["check", policy, "--capacities", firmware]);
+    assert_eq!(code, 1, "{err}");
+    // miette wraps long lines: compare the words.
+    let words = err.split_whitespace().filter(|w| *w != "│").collect::<Vec<_>>().join(" ");
+    assert!(words.contains("the policy needs 19, WARDEN_MAX_RULES there is 16"), "{err}");
+    let out = dir.path().join("gw.wdn");
+    let out = out.to_str().expect("UTF-8 path");
+    let (code, json, _) = run(&["compile", policy, "-o", out, "--capacities", firmware, "--json"]);
+    assert_eq!(code, 1);
+    let j: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(j["ok"], false);
+    assert!(j["errors"][0]["message"].as_str().is_some_and(|m| m.contains("WARDEN_MAX_RULES there is 16")), "{j}");
+    assert!(!std::path::Path::new(out).exists(), "nothing written");
+    // A file the build would refuse is refused too.
+    let bad = dir.path().join("config.toml");
+    std::fs::write(&bad, "[env]\nWARDEN_MAX_RULES = \"2000\"\n").expect("write");
+    let (code, _, err) = run(&["check", policy, "--capacities", bad.to_str().expect("UTF-8 path")]);
+    assert_eq!(code, 1);
+    assert!(err.contains("WARDEN_MAX_RULES = \"2000\" is not a number in 1..=1024"), "{err}");
 }

@@ -1101,7 +1101,12 @@ pub fn evaluate(policy: &PolicyBody<'_>, keyring: &[(String, Vec<u8>)], req: &Mo
     // Rows 7–10.
     let presented = presented(req, policy.settings.api_key_header);
     let bearer = matches!(presented, Presented::Bearer(_));
-    let fail = |reason: &str| unauthorized(policy, rule, reason, bearer);
+    // Every 401 comes after row 6, so it carries the CORS answer of an allowed origin.
+    let fail = |reason: &str| {
+        let mut o = unauthorized(policy, rule, reason, bearer);
+        cors_answer(&mut o);
+        o
+    };
     let scheme = match &presented {
         Presented::None => return fail("credentials_missing"),
         Presented::Ambiguous => return fail("credentials_ambiguous"),
@@ -1177,6 +1182,8 @@ pub fn evaluate(policy: &PolicyBody<'_>, keyring: &[(String, Vec<u8>)], req: &Mo
                 scope.join(" ")
             )];
         }
+        // Row 17 comes after row 6: the page may read this 403 too.
+        cors_answer(&mut o);
         return o;
     }
 

@@ -14,6 +14,10 @@ use crate::exit;
 pub struct CheckArgs {
     /// Policy source (`.toml`).
     pub policy: PathBuf,
+    /// Also check against another build's capacities: a `.cargo/config.toml` whose `[env]`
+    /// sets `WARDEN_MAX_*` (e.g. examples/cortex-m/.cargo/config.toml); unset ones are defaults.
+    #[arg(long, value_name = "FILE")]
+    pub capacities: Option<PathBuf>,
     /// Print `{"ok","errors","warnings"}` instead of text.
     #[arg(long)]
     pub json: bool,
@@ -35,7 +39,8 @@ struct CheckJson {
 /// An unreadable file.
 pub fn run(a: &CheckArgs) -> CommandResult {
     let text = std::fs::read_to_string(&a.policy).map_err(|e| format!("cannot read {}: {e}", a.policy.display()))?;
-    let out = crate::compile::compile(&text);
+    let target = a.capacities.as_deref().map(crate::capacities::read).transpose()?;
+    let out = crate::compile::compile_for(&text, target.as_ref());
     let file = SourceFile::new(a.policy.display().to_string(), text, Snippets::Allowed);
     let report = Report { file, diagnostics: out.diagnostics };
     let ok = !report.has_errors();

@@ -16,6 +16,10 @@ use crate::exit;
 pub struct CompileArgs {
     /// Policy source (`.toml`).
     pub policy: PathBuf,
+    /// Also check against another build's capacities: a `.cargo/config.toml` whose `[env]`
+    /// sets `WARDEN_MAX_*` (e.g. examples/cortex-m/.cargo/config.toml); unset ones are defaults.
+    #[arg(long, value_name = "FILE")]
+    pub capacities: Option<PathBuf>,
     /// Output file (default: the policy path with `.wdn`).
     #[arg(short, long, value_name = "OUT.wdn")]
     pub output: Option<PathBuf>,
@@ -50,7 +54,8 @@ struct CompileJson {
 pub fn run(a: &CompileArgs) -> CommandResult {
     let text = std::fs::read_to_string(&a.policy).map_err(|e| format!("cannot read {}: {e}", a.policy.display()))?;
     let sign_key = a.sign_key.as_deref().map(read_bundle_key).transpose()?;
-    let out = crate::compile::compile(&text);
+    let target = a.capacities.as_deref().map(crate::capacities::read).transpose()?;
+    let out = crate::compile::compile_for(&text, target.as_ref());
     let report = Report {
         file: SourceFile::new(a.policy.display().to_string(), text, Snippets::Allowed),
         diagnostics: out.diagnostics,
