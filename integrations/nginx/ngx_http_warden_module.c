@@ -951,7 +951,8 @@ ngx_http_warden_cors_origin(ngx_http_request_t *r, ngx_list_t *headers,
 
 /*
  * Removes client-sent X-Warden-Subject, X-Warden-Roles and X-Warden-Rule. nginx lists cannot
- * drop an element, so the list is rebuilt without them; the known-header pointers of
+ * drop an element, so the list is rebuilt in place without them (a list's "last" points
+ * into the list itself, so it is never copied by value); the known-header pointers of
  * r->headers_in keep pointing at the old elements, which stay valid in the request pool.
  * Nothing is copied when the client sent none (the usual case).
  */
@@ -960,7 +961,7 @@ static ngx_int_t
 ngx_http_warden_strip_identity(ngx_http_request_t *r)
 {
     ngx_uint_t        i, found, total;
-    ngx_list_t        headers;
+    ngx_list_t        old;
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h, *copy;
 
@@ -986,13 +987,19 @@ ngx_http_warden_strip_identity(ngx_http_request_t *r)
         return NGX_OK;
     }
 
-    if (ngx_list_init(&headers, r->pool, total, sizeof(ngx_table_elt_t))
+    /* the copy's first part holds the old elts and the links to the next parts */
+
+    old = r->headers_in.headers;
+
+    if (ngx_list_init(&r->headers_in.headers, r->pool, total,
+                      sizeof(ngx_table_elt_t))
         != NGX_OK)
     {
+        r->headers_in.headers = old;
         return NGX_ERROR;
     }
 
-    for (part = &r->headers_in.headers.part; part; part = part->next) {
+    for (part = &old.part; part; part = part->next) {
         h = part->elts;
 
         for (i = 0; i < part->nelts; i++) {
@@ -1016,7 +1023,7 @@ ngx_http_warden_strip_identity(ngx_http_request_t *r)
                 continue;
             }
 
-            copy = ngx_list_push(&headers);
+            copy = ngx_list_push(&r->headers_in.headers);
             if (copy == NULL) {
                 return NGX_ERROR;
             }
@@ -1024,8 +1031,6 @@ ngx_http_warden_strip_identity(ngx_http_request_t *r)
             *copy = h[i];
         }
     }
-
-    r->headers_in.headers = headers;
 
     return NGX_OK;
 }
