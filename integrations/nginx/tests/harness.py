@@ -100,9 +100,12 @@ class Response:
         return values[0] if len(values) == 1 else None
 
 
-def raw_request(port, data, timeout=10.0):
+TIMEOUT = float(os.environ.get("WARDEN_NGINX_TIMEOUT", "10"))
+
+
+def raw_request(port, data, timeout=None):
     """Sends bytes, reads until the server closes. Returns a Response (status 0 if nothing)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout or TIMEOUT) as s:
         s.sendall(data)
         chunks = []
         try:

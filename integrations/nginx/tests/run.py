@@ -68,8 +68,9 @@ class Env:
     off   - warden off with identity headers on (client copies still stripped);
     any   - warden on with identity headers under `satisfy any; allow 127.0.0.1; deny all`."""
 
-    def __init__(self, base, workers=2):
+    def __init__(self, base, workers=2, extra_main=""):
         self.base = Path(base)
+        self.extra_main = extra_main
         self.upstream = Upstream()
         self.nginx = Nginx(self.base, frozen_now=NOW)
         self.policy = self.base / "conf/policy.wdn"
@@ -82,7 +83,7 @@ class Env:
 
     def write(self, policy=None):
         up = f"http://127.0.0.1:{self.upstream.port}"
-        self.nginx.write_conf(self.nginx.preamble(self.workers) + f"""
+        self.nginx.write_conf(self.nginx.preamble(self.workers, self.extra_main) + f"""
     warden_policy {policy or self.policy};
     warden_keys {self.keys};
 
@@ -487,7 +488,7 @@ def test_malformed(env, count=600):
             data = bytes(rnd.randrange(256) for _ in range(rnd.randint(1, 600)))  # not HTTP at all
         port = rnd.choice([env.main, env.main, env.plain])
         try:
-            resp = raw_request(port, data, timeout=5)
+            resp = raw_request(port, data)
             statuses[resp.status] = statuses.get(resp.status, 0) + 1
         except OSError:
             statuses["error"] = statuses.get("error", 0) + 1
