@@ -454,6 +454,70 @@ def test_config_errors(env):
     check("accessible to group or others" in r.stderr, "no warning for a world-readable keys file")
 
 
+def test_keys_file(env):
+    print("== keys files: every spelling SPEC section 6 allows decodes to the same secrets; the rest is refused")
+    import base64
+    base = env.base / "keys"
+    base.mkdir(exist_ok=True)
+    h256 = "172a176d6f7bcf196f0de037ab7f34e700f749a98c0ffc66419cf9f8e020c927"
+    s384 = base64.b64decode("18F4F9/YCGjmGLTA6FpvF9WPecewpgoIm1YkuZPLN1z8n81zuWizaBn7GDwj5t8V")
+    s512 = base64.urlsafe_b64decode("miRVOPzae6ycNvLz5PDrH-Y8W-lfq5GIa_X8pHhxg59_QtBWfjf8_A3IdjAgVBBIgfMr0ZzTIc5q2cuHR1T1nw==")
+    variant = ("\ufeff# other spellings of the dev keys\r\n"
+               "[[ key ]]   # spaces inside the brackets\r\n"
+               f"id = '2026-q4'\r\nsecret_hex = \"  {h256.upper()}  \"  # upper-case hex, padded with spaces\r\n"
+               "\r\n[[key]]\n\tid=\"partner-hs384\"\n"
+               f"secret_b64 = \"{base64.b64encode(s384).decode().rstrip('=')}\"\n"
+               "[[key]]\nid = \"ops-hs512\"\n"
+               f"secret_b64 = '{base64.urlsafe_b64encode(s512).decode()}'")
+    good = base / "variant.toml"
+    good.write_bytes(variant.encode())
+    os.chmod(good, 0o600)
+    t = Nginx(base, frozen_now=NOW)
+    port = _port()
+    up = f"http://127.0.0.1:{env.upstream.port}"
+    t.write_conf(t.preamble() + f"    warden_policy {POLICIES}/edge-api.wdn; warden_keys {good};\n"
+                                f"    server {{ listen 127.0.0.1:{port}; warden on; location / {{ proxy_pass {up}; }} }}\n}}\n")
+    r = t.test_conf()
+    check(r.returncode == 0, f"valid keys file refused: {r.stderr.strip()}")
+    if r.returncode == 0:
+        t.start()
+        try:
+            for case in CASES["case"]:
+                if case["name"] in ("partner token (HS384, roles in groups)",
+                                    "ops token without kid is tried against HS512 keys",
+                                    "reader token reads an order"):
+                    resp, _ = request(port, case["method"], case["path"], case_headers(case))
+                    check(resp.status == 200, f"{case['name']} with the variant keys file: {resp.status}")
+        finally:
+            t.stop()
+    rows = [
+        ("mixed alphabets", '[[key]]\nid = "a"\nsecret_b64 = "ab+_"\n', "not base64"),
+        ("padding inside", '[[key]]\nid = "a"\nsecret_b64 = "ab==cd"\n', "not base64"),
+        ("wrong padding", '[[key]]\nid = "a"\nsecret_b64 = "abc=="\n', "not base64"),
+        ("trailing bits set", '[[key]]\nid = "a"\nsecret_b64 = "+x"\n', "not base64"),
+        ("odd hex", '[[key]]\nid = "a"\nsecret_hex = "abc"\n', "not hex"),
+        ("both secrets", '[[key]]\nid = "a"\nsecret_hex = "00"\nsecret_b64 = "AA"\n', "exactly one"),
+        ("no secret", '[[key]]\nid = "a"\n', "exactly one"),
+        ("no id", '[[key]]\nsecret_hex = "00"\n', "has no id"),
+        ("id twice", '[[key]]\nid = "a"\nsecret_hex = "00"\n[[key]]\nid = "a"\nsecret_hex = "01"\n',
+         "listed twice"),
+        ("field twice", '[[key]]\nid = "a"\nid = "b"\n', "set twice"),
+        ("outside a table", 'id = "a"\n', "outside"),
+        ("other table", '[keys]\n', "only table"),
+        ("escape", '[[key]]\nid = "a\\u0041"\nsecret_hex = "00"\n', "escape"),
+        ("unterminated", '[[key]]\nid = "a\n', "one quoted string"),
+        ("multi-line string", '[[key]]\nid = """a"""\n', "line 2"),
+    ]
+    for name, text, needle in rows:
+        f = base / "bad.toml"
+        f.write_text(text)
+        os.chmod(f, 0o600)
+        t.write_conf(t.preamble() + f"    warden_policy {POLICIES}/edge-api.wdn; warden_keys {f};\n}}\n")
+        r = t.test_conf()
+        check(r.returncode != 0 and needle in r.stderr and str(f) in r.stderr,
+              f"keys file, {name}: rc {r.returncode}, {needle!r} not in {r.stderr.strip()!r}")
+
+
 def test_malformed(env, count=600):
     print(f"== {count} malformed requests leave every worker alive")
     rnd = random.Random(20261201)
@@ -510,6 +574,7 @@ GROUPS = {
     "xff": test_xff,
     "off": test_warden_off,
     "config": test_config_errors,
+    "keys": test_keys_file,
     "reload": test_reload,
     "malformed": test_malformed,
 }
