@@ -12,7 +12,13 @@ gate). Rows: warden off (bare nginx), an API key on `/metrics`, an HS256 JWT on
 `/api/v1/orders/42`, the public rule `/health`, and ES256 when the policy has such a key
 (another branch adds it). Rounds interleave the rows, so a change of machine load hits all of
 them alike; the table gives each row's median over the rounds, the cost per request against
-bare nginx in the same rounds (1/rps - 1/rps_bare) and the throughput ratio.
+bare nginx in the same rounds and the throughput ratio.
+
+On a shared machine req/s moves with the load of other jobs (wrk and nginx compete with them
+for the cores), so the worker's CPU time per request is measured too, from
+/proc/PID/schedstat around each wrk run: Warden's cost per request is the difference to bare
+nginx in the same round, and bare CPU / Warden CPU is the throughput ratio one saturated
+worker would show. Both columns are medians over the rounds.
 """
 
 import argparse
@@ -40,18 +46,26 @@ def mint(kid, sub, roles):
     return out.stdout.strip().splitlines()[-1]
 
 
-def wrk(port, path, headers, seconds, connections):
+def cpu_ns(pid):
+    """CPU time the process has run, in ns (/proc/PID/schedstat: exact, unlike ticks)."""
+    return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+
+
+def wrk(port, path, headers, seconds, connections, worker=None):
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for h in headers:
         cmd += ["-H", h]
+    before = cpu_ns(worker) if worker else 0
     out = subprocess.run(cmd + [f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
+    cpu = cpu_ns(worker) - before if worker else 0
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     lat = {}
     for name in ("50%", "99%"):
         m = re.search(rf"{name}\s+([\d.]+)(us|ms|s)\b", out)
         lat[name] = float(m.group(1)) * {"us": 1, "ms": 1e3, "s": 1e6}[m.group(2)]
-    return rps, lat, int(non2xx.group(1)) if non2xx else 0
+    return rps, lat, int(non2xx.group(1)) if non2xx else 0, cpu / 1e3 / max(total, 1)
 
 
 def main():
@@ -97,36 +111,43 @@ def main():
         try:
             # every row must get 200 before it is timed
             for name, server, path, headers in rows:
-                _, _, bad = wrk(ports[server], path, headers, 1, 2)
+                _, _, bad, _ = wrk(ports[server], path, headers, 1, 2)
                 if bad:
                     sys.exit(f"{name}: non-2xx answers; the benchmark setup is wrong")
+            worker = nginx.workers()[0]
             results = {name: [] for name, *_ in rows}
             for r in range(args.rounds):
                 order = rows[r % len(rows):] + rows[:r % len(rows)]
                 for name, server, path, headers in order:
-                    results[name].append(wrk(ports[server], path, headers, args.seconds, args.connections))
+                    results[name].append(wrk(ports[server], path, headers, args.seconds, args.connections,
+                                             worker))
         finally:
             nginx.stop()
 
     bare = results[rows[0][0]]
     print(f"\n{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {args.rounds} rounds x {args.seconds} s, "
-          f"wrk -t1 -c{args.connections}, nginx worker_processes 1\n")
-    print("| request | req/s (median) | range | p50 latency | p99 latency | cost per request | x bare nginx |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+          f"wrk -t1 -c{args.connections}, nginx worker_processes 1, load average "
+          f"{Path('/proc/loadavg').read_text().split()[0]}\n")
+    print("| request | req/s (median) | range | p50 | p99 | x bare (req/s) | worker CPU per request | "
+          "Warden's cost | x bare (CPU) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     raw = {}
     for name, *_ in rows:
         runs = results[name]
         rps = [x[0] for x in runs]
-        cost = [1e6 / x[0] - 1e6 / b[0] for x, b in zip(runs, bare)]
         ratio = [x[0] / b[0] for x, b in zip(runs, bare)]
+        cpu = [x[3] for x in runs]
+        cost = [x[3] - b[3] for x, b in zip(runs, bare)]
+        cpu_ratio = [b[3] / x[3] for x, b in zip(runs, bare)]
         p50 = statistics.median(x[1]["50%"] for x in runs)
         p99 = statistics.median(x[1]["99%"] for x in runs)
         is_bare = name == rows[0][0]
-        print(f"| {name} | {statistics.median(rps):,.0f} | {min(rps):,.0f}–{max(rps):,.0f} | {p50:.0f} µs | "
-              f"{p99:.0f} µs | {'—' if is_bare else f'{statistics.median(cost):.2f} µs'} | "
-              f"{'1.00' if is_bare else f'{statistics.median(ratio):.2f}'} |")
-        raw[name] = {"rps": rps, "cost_us": cost, "ratio": ratio}
-    print("| Warden, ES256 JWT | (row for the public-key tokens branch) | | | | | |")
+        med = statistics.median
+        print(f"| {name} | {med(rps):,.0f} | {min(rps):,.0f}–{max(rps):,.0f} | {p50:.0f} µs | {p99:,.0f} µs | "
+              f"{'1.00' if is_bare else f'{med(ratio):.2f}'} | {med(cpu):.2f} µs | "
+              f"{'—' if is_bare else f'{med(cost):.2f} µs'} | {'1.00' if is_bare else f'{med(cpu_ratio):.2f}'} |")
+        raw[name] = {"rps": rps, "ratio": ratio, "cpu_us": cpu, "cost_us": cost, "cpu_ratio": cpu_ratio}
+    print("| Warden, ES256 JWT | (row for the public-key tokens branch) | | | | | | | |")
     if args.json:
         print(json.dumps(raw, indent=1))
 
