@@ -2202,9 +2202,10 @@ ngx_http_warden_decode_b64(ngx_str_t *src, u_char *dst, size_t *len)
 static ngx_http_warden_engine_t *
 ngx_http_warden_engine(ngx_conf_t *cf, ngx_http_warden_loc_conf_t *conf)
 {
-    u_char                        msg[256];
+    u_char                        msg[512];
     size_t                        n;
     void                         *memory;
+    warden_load_error             error;
     ngx_uint_t                    i;
     warden_key                   *keys;
     warden_result                 rc;
@@ -2245,27 +2246,33 @@ ngx_http_warden_engine(ngx_conf_t *cf, ngx_http_warden_loc_conf_t *conf)
     keys = conf->keys ? conf->keys->keys : NULL;
 
     if (conf->verify_key) {
-        rc = warden_engine_load_verified(conf->policy->data.data,
-                                         conf->policy->data.len,
-                                         keys,
-                                         conf->keys ? conf->keys->nkeys : 0,
-                                         conf->verify_key->data.data,
-                                         conf->verify_key->data.len,
-                                         memory, warden_engine_size(),
-                                         &engine->engine);
+        rc = warden_engine_load_verified_with_error(conf->policy->data.data,
+                                                    conf->policy->data.len,
+                                                    keys,
+                                                    conf->keys
+                                                        ? conf->keys->nkeys : 0,
+                                                    conf->verify_key->data.data,
+                                                    conf->verify_key->data.len,
+                                                    memory,
+                                                    warden_engine_size(),
+                                                    &engine->engine, &error);
 
     } else {
-        rc = warden_engine_load(conf->policy->data.data,
-                                conf->policy->data.len,
-                                keys,
-                                conf->keys ? conf->keys->nkeys : 0,
-                                memory, warden_engine_size(),
-                                &engine->engine);
+        rc = warden_engine_load_with_error(conf->policy->data.data,
+                                           conf->policy->data.len,
+                                           keys,
+                                           conf->keys ? conf->keys->nkeys : 0,
+                                           memory, warden_engine_size(),
+                                           &engine->engine, &error);
     }
 
     if (rc != WARDEN_RESULT_OK) {
-        if (warden_result_message(rc, (char *) msg, sizeof(msg), &n)
-            != WARDEN_RESULT_OK)
+        /* the detailed message names the capacity, the need and the limit,
+         * or the missing key's id; the plain one is the fallback */
+        if (warden_load_error_message(&error, (char *) msg, sizeof(msg), &n)
+            != WARDEN_RESULT_OK
+            && warden_result_message(rc, (char *) msg, sizeof(msg), &n)
+               != WARDEN_RESULT_OK)
         {
             ngx_sprintf(msg, "load error %uD%Z", rc);
         }

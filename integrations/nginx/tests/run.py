@@ -426,7 +426,7 @@ def test_config_errors(env):
         ("no keys file", f"warden_policy {POLICIES}/edge-api.wdn; warden on;",
          [f"{POLICIES}/edge-api.wdn", "no secret"]),
         ("a key missing", f"warden_policy {POLICIES}/edge-api.wdn; warden_keys {partial}; warden on;",
-         [str(partial), "no secret"]),
+         [str(partial), "no secret", "partner-hs384"]),
         ("keys not hex", f"warden_policy {POLICIES}/edge-api.wdn; warden_keys {bad_keys};",
          [str(bad_keys), "not hex"]),
         ("unknown keys field", f"warden_policy {POLICIES}/edge-api.wdn; warden_keys {weird_keys};",
