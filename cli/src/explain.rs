@@ -11,7 +11,7 @@ use crate::outcome::Outcome;
 
 /// What each row of SPEC §4 checks, in words a policy author knows.
 pub const ROWS: [&str; 18] = [
-    "path is malformed (//, . or .., %2f, %5c, \\, a control byte, over MAX_PATH)",
+    "path is malformed (#, //, . or .., bad %, %2f, %5c, \\, control byte, not UTF-8, too long)",
     "CORS preflight (OPTIONS + origin + access-control-request-method), answered per §5",
     "no rule matches method and path",
     "client IP is in the rule's deny list",
@@ -37,6 +37,10 @@ pub fn explain(checks: &[Check], outcome: &Outcome) -> Vec<String> {
     let deciding = checks.iter().find(|c| c.outcome == CheckOutcome::Holds).map(|c| c.row);
     let mut lines =
         vec!["explain (SPEC §4, every row as the engine computed it; the first that holds decides):".to_string()];
+    lines.push(match &outcome.path {
+        Some(p) => format!("  path {p:?} (query dropped, every escape decoded once: what the rules matched)"),
+        None => "  path malformed (row 1): no rule was matched on it".to_string(),
+    });
     for c in checks {
         let what = usize::from(c.row).checked_sub(1).and_then(|i| ROWS.get(i)).copied().unwrap_or_else(|| c.name());
         let after = deciding.is_some_and(|d| c.row > d);
@@ -69,6 +73,7 @@ mod tests {
             refresh_advised: false,
             challenges: vec![],
             cors: None,
+            path: Some("/".into()),
         }
     }
 
@@ -90,11 +95,12 @@ mod tests {
     #[test]
     fn the_first_holding_row_decides() {
         let lines = explain(&checks(&[14, 17, 18], &[2, 11]), &outcome("token_expired", 401));
-        assert_eq!(lines.len(), 19);
-        assert!(lines[2].ends_with("n/a"), "{}", lines[2]);
-        assert!(lines[13].ends_with("clear"), "{}", lines[13]);
-        assert!(lines[14].ends_with("HOLDS -> decides 401 token_expired"), "{}", lines[14]);
-        assert!(lines[17].ends_with("holds (not deciding)"), "{}", lines[17]);
-        assert!(lines[16].ends_with("clear (not deciding)"), "{}", lines[16]);
+        assert_eq!(lines.len(), 20);
+        assert_eq!(lines[1], "  path \"/\" (query dropped, every escape decoded once: what the rules matched)");
+        assert!(lines[3].ends_with("n/a"), "{}", lines[3]);
+        assert!(lines[14].ends_with("clear"), "{}", lines[14]);
+        assert!(lines[15].ends_with("HOLDS -> decides 401 token_expired"), "{}", lines[15]);
+        assert!(lines[18].ends_with("holds (not deciding)"), "{}", lines[18]);
+        assert!(lines[17].ends_with("clear (not deciding)"), "{}", lines[17]);
     }
 }

@@ -45,7 +45,7 @@ fn eval_json_is_exactly_the_spec_object_for_a_minted_token() {
     assert_eq!(
         out,
         "{\"decision\":\"allow\",\"status\":200,\"reason\":\"allowed\",\"rule\":\"orders-read\",\"subject\":\"alice\",\
-         \"roles\":[\"orders:read\"],\"refresh_advised\":false,\"challenges\":[],\"cors\":null}\n"
+         \"roles\":[\"orders:read\"],\"refresh_advised\":false,\"challenges\":[],\"cors\":null,\"path\":\"/api/v1/orders/42\"}\n"
     );
 }
 
@@ -66,7 +66,7 @@ fn eval_exit_codes_follow_the_decision() {
     assert_eq!(j["rule"], serde_json::Value::Null);
     assert_eq!(
         keys_of(&j),
-        ["decision", "status", "reason", "rule", "subject", "roles", "refresh_advised", "challenges", "cors"]
+        ["decision", "status", "reason", "rule", "subject", "roles", "refresh_advised", "challenges", "cors", "path"]
     );
 }
 
@@ -417,16 +417,16 @@ fn usage_errors_exit_1_and_help_exits_0() {
 fn inspect_shows_version_signature_sizes_tables_and_rules() {
     let (code, out, _) = run(&["inspect", "policies/edge-api.wdn"]);
     assert_eq!(code, 0);
-    for needle in ["format version: 1", "signature:      unsigned", "body sha256:", "admin-console", "/admin/**"] {
+    for needle in ["format version: 2", "signature:      unsigned", "body sha256:", "admin-console", "/admin/**"] {
         assert!(out.contains(needle), "{needle}: {out}");
     }
     let rules = out.lines().find(|l| l.trim_start().starts_with("rules ")).expect("rules table line");
-    assert!(rules.contains(" 11 / "), "{rules}");
+    assert!(rules.contains(" 12 / "), "{rules}");
     let (_, out, _) = run(&["inspect", "policies/edge-api.signed.wdn", "--json"]);
     let j: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(j["signature"], "signed (not verified)");
     assert_eq!(j["header_bytes"], 92);
-    assert_eq!(j["rules"].as_array().map(Vec::len), Some(11));
+    assert_eq!(j["rules"].as_array().map(Vec::len), Some(12));
     assert!(!out.contains("dadc9de4"), "inspect must not print credential digests");
 }
 

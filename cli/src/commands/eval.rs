@@ -68,11 +68,11 @@ pub fn run(a: &EvalArgs) -> CommandResult {
     let (outcome, explanation) = request.with_request(|r| {
         if a.explain {
             let x = engine.explain(r);
-            let outcome = Outcome::of(&x.decision);
+            let outcome = Outcome::of(&x.decision, r.path);
             let lines = explain(&x.checks, &outcome);
             (outcome, Some(lines))
         } else {
-            (Outcome::of(&engine.evaluate(r)), None)
+            (Outcome::of(&engine.evaluate(r), r.path), None)
         }
     });
     if a.json {
