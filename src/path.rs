@@ -33,10 +33,14 @@
 //! wildcard.
 //!
 //! # Timing
-//! A path is decoded and checked in one pass that does the same operations for every byte,
-//! whatever the byte is, so equally long paths cost the same; a pattern is compared with a
-//! fixed amount of work that depends on the pattern alone, so the time spent on rules does not
-//! depend on which rule matched. The request is public data: the work depends on its length.
+//! The request is public data (SPEC §7), so the work may depend on it; it depends only on its
+//! length and its kind. A path of printable ASCII without `%`, `#` and `\` is copied and its
+//! segments checked; any other path is decoded and checked for UTF-8 too. Within each kind every
+//! byte costs the same operations whatever it is (no branch on it; table lookups indexed by it),
+//! so equally long paths of one kind cost the same, whatever their escapes decode to
+//! (`ct/icount.expected`, group `escaped-path`). A pattern is compared with a fixed amount of
+//! work that depends on the pattern alone, so the time spent on rules does not depend on which
+//! rule matched.
 
 use crate::capacity::{MAX_PATH, MAX_PATTERN_SEGMENTS};
 
@@ -78,53 +82,108 @@ fn control(b: u8) -> bool {
     (b < 0x20) | (b == 0x7f)
 }
 
-/// UTF-8 validation (RFC 3629 §4), one byte at a time, without branches: the number of
-/// continuation bytes still expected and the range the next one must lie in (narrower after
-/// `E0`, `ED`, `F0` and `F4`, which is what excludes overlong forms, surrogates and code
-/// points above U+10FFFF).
-#[derive(Clone, Copy)]
-struct Utf8 {
-    need: u8,
-    lo: u8,
-    hi: u8,
-    bad: bool,
-}
+/// UTF-8 validation (RFC 3629 §4) as a small automaton read one byte at a time: each byte maps
+/// to a class, and (state, class) to the next state. The states after `E0`, `ED`, `F0` and `F4`
+/// narrow the range of the next byte, which is what refuses overlong forms, surrogates and
+/// code points above U+10FFFF. Table lookups indexed by the path's bytes are fine here: the
+/// request is public (SPEC §7), and every byte costs the same.
+mod utf8 {
+    /// Byte classes.
+    const ASCII: u8 = 0; // 00..7F
+    const CONT_LOW: u8 = 1; // 80..8F
+    const CONT_MID: u8 = 2; // 90..9F
+    const CONT_HIGH: u8 = 3; // A0..BF
+    const LEAD2: u8 = 4; // C2..DF
+    const E0: u8 = 5;
+    const LEAD3: u8 = 6; // E1..EC, EE..EF
+    const ED: u8 = 7;
+    const F0: u8 = 8;
+    const LEAD4: u8 = 9; // F1..F3
+    const F4: u8 = 10;
+    const INVALID: u8 = 11; // C0, C1, F5..FF
 
-impl Utf8 {
-    const START: Self = Self { need: 0, lo: 0x80, hi: 0xBF, bad: false };
+    /// States: at a character boundary, waiting for 1–3 continuation bytes (80..BF), or for
+    /// the narrowed second byte after E0 (A0..BF), ED (80..9F), F0 (90..BF), F4 (80..8F).
+    pub(super) const START: u8 = 0;
+    const NEED1: u8 = 1;
+    const NEED2: u8 = 2;
+    const NEED3: u8 = 3;
+    const AFTER_E0: u8 = 4;
+    const AFTER_ED: u8 = 5;
+    const AFTER_F0: u8 = 6;
+    const AFTER_F4: u8 = 7;
+    const ERROR: u8 = 8;
 
-    /// Takes byte `b` when `take` (otherwise the state stays as it is).
-    #[inline]
-    fn step(&mut self, b: u8, take: bool) {
-        let cont = self.need != 0;
-        let in_range = (b >= self.lo) & (b <= self.hi);
-        let two = b.wrapping_sub(0xC2) < 30; // C2..DF
-        let three = b.wrapping_sub(0xE0) < 16; // E0..EF
-        let four = b.wrapping_sub(0xF0) < 5; // F0..F4
-        let lead_ok = (b < 0x80) | two | three | four;
-        let need_new = (m8(two) & 1) | (m8(three) & 2) | (m8(four) & 3);
-        let lo_new = sel8(m8(b == 0xE0), 0xA0, sel8(m8(b == 0xF0), 0x90, 0x80));
-        let hi_new = sel8(m8(b == 0xED), 0x9F, sel8(m8(b == 0xF4), 0x8F, 0xBF));
-        let c = m8(cont);
-        let t = m8(take);
-        self.bad |= take & ((cont & !in_range) | (!cont & !lead_ok));
-        self.need = sel8(t, sel8(c, self.need.wrapping_sub(1), need_new), self.need);
-        self.lo = sel8(t, sel8(c, 0x80, lo_new), self.lo);
-        self.hi = sel8(t, sel8(c, 0xBF, hi_new), self.hi);
+    pub(super) const fn class_of(b: u8) -> u8 {
+        match b {
+            0x00..=0x7F => ASCII,
+            0x80..=0x8F => CONT_LOW,
+            0x90..=0x9F => CONT_MID,
+            0xA0..=0xBF => CONT_HIGH,
+            0xC2..=0xDF => LEAD2,
+            0xE0 => E0,
+            0xED => ED,
+            0xE1..=0xEF => LEAD3,
+            0xF0 => F0,
+            0xF1..=0xF3 => LEAD4,
+            0xF4 => F4,
+            _ => INVALID,
+        }
     }
 
-    /// Whether the bytes taken so far are valid UTF-8 that ends on a character boundary.
-    #[inline]
-    const fn complete(&self) -> bool {
-        !self.bad & (self.need == 0)
+    const fn next(state: u8, class: u8) -> u8 {
+        let cont = matches!(class, CONT_LOW | CONT_MID | CONT_HIGH);
+        match state {
+            START => match class {
+                ASCII => START,
+                LEAD2 => NEED1,
+                E0 => AFTER_E0,
+                LEAD3 => NEED2,
+                ED => AFTER_ED,
+                F0 => AFTER_F0,
+                LEAD4 => NEED3,
+                F4 => AFTER_F4,
+                _ => ERROR,
+            },
+            NEED1 if cont => START,
+            NEED2 if cont => NEED1,
+            NEED3 if cont => NEED2,
+            AFTER_E0 if class == CONT_HIGH => NEED1,
+            AFTER_ED if matches!(class, CONT_LOW | CONT_MID) => NEED1,
+            AFTER_F0 if matches!(class, CONT_MID | CONT_HIGH) => NEED2,
+            AFTER_F4 if class == CONT_LOW => NEED2,
+            _ => ERROR,
+        }
     }
-}
 
-/// A `.` or `..` segment ends just before the current position, given the last three output
-/// bytes (`p1` the latest).
-#[inline]
-fn dot_segment(p1: u8, p2: u8, p3: u8) -> bool {
-    (p1 == b'.') & ((p2 == b'/') | ((p2 == b'.') & (p3 == b'/')))
+    /// `NEXT[state << 4 | class]` (16 × 16 entries, so a `u8` index is always in bounds; the
+    /// unused ones are `ERROR`).
+    #[allow(
+        clippy::as_conversions,
+        clippy::cast_possible_truncation,
+        reason = "const evaluation of a table: every value is in range"
+    )]
+    static NEXT: [u8; 256] = {
+        let mut t = [ERROR; 256];
+        let mut i = 0;
+        while i < 256 {
+            let (state, class) = ((i >> 4) as u8, (i & 15) as u8);
+            if state <= ERROR && class <= INVALID {
+                #[allow(clippy::indexing_slicing, reason = "const evaluation: a bad index fails the build")]
+                {
+                    t[i] = next(state, class);
+                }
+            }
+            i += 1;
+        }
+        t
+    };
+
+    /// The state after a byte of class `class` (from any state; `ERROR` stays).
+    #[inline]
+    pub(super) fn step(state: u8, class: u8) -> u8 {
+        NEXT.get(usize::from((state << 4) | (class & 15))).copied().unwrap_or(ERROR)
+    }
 }
 
 /// What one pass over a raw path produced.
@@ -136,59 +195,213 @@ struct Decoded {
     segments: usize,
 }
 
-/// Decodes every escape of `path` (the path part of a target, at most [`MAX_PATH`] bytes)
-/// into `out` (at least `path.len() + 1` bytes, or the path is malformed) and checks it, in one
-/// pass with the same work for every byte.
-fn decode(path: &[u8], out: &mut [u8]) -> Decoded {
-    let last = out.len().saturating_sub(1);
-    let mut w = 0usize;
-    // Escape digits still to skip.
-    let mut skip = 0u8;
-    let mut bad = out.len() <= path.len();
-    // The last three output bytes, for `//` and dot segments.
-    let (mut p1, mut p2, mut p3) = (0u8, 0u8, 0u8);
-    let mut utf8 = Utf8::START;
-    let mut slash = [0usize; SLOTS];
-    let mut count = 0usize;
-    for (i, &c) in path.iter().enumerate() {
-        let c1 = path.get(i.wrapping_add(1)).copied().unwrap_or(0);
-        let c2 = path.get(i.wrapping_add(2)).copied().unwrap_or(0);
-        let (h1, v1) = hex(c1);
-        let (h2, v2) = hex(c2);
-        let active = skip == 0;
-        let is_pct = c == b'%';
-        let escape = active & is_pct;
-        let valid = v1 & v2;
-        let b = sel8(m8(escape), (h1 << 4) | h2, c);
-        // Raw `#`, malformed escapes, escaped `/`, and `\` or control bytes raw or escaped.
-        bad |= active & (c == b'#');
-        bad |= escape & (!valid | (b == b'/'));
-        bad |= active & ((b == b'\\') | control(b));
-        let is_slash = active & !escape & (c == b'/');
-        // A `/` closes a segment: it may be neither empty nor `.` or `..`.
-        bad |= is_slash & ((p1 == b'/') | dot_segment(p1, p2, p3));
-        let slot = count.min(SLOTS - 1);
-        if let Some(s) = slash.get_mut(slot) {
-            *s = selz(is_slash, w, *s);
+/// What the decoder needs to know of a byte, looked up once per raw and once per decoded byte
+/// (public data, see [`utf8`]): its hex value (bits 0–3) and whether it is a hex digit, `%`,
+/// `#`, `/`, `.`, a byte no path may hold decoded (a control byte or `\`), and its UTF-8 class
+/// (bits 12–15).
+mod info {
+    pub(super) const HEX: u16 = 1 << 4;
+    pub(super) const PERCENT: u16 = 1 << 5;
+    pub(super) const HASH: u16 = 1 << 6;
+    pub(super) const SLASH: u16 = 1 << 7;
+    pub(super) const DOT: u16 = 1 << 8;
+    pub(super) const FORBIDDEN: u16 = 1 << 9;
+    /// A byte that a path needing no decoding and no UTF-8 check has none of: `%`, `#`, `\\`,
+    /// a control byte, or a byte ≥ 0x80.
+    pub(super) const SPECIAL: u16 = 1 << 10;
+
+    #[allow(
+        clippy::as_conversions,
+        clippy::cast_possible_truncation,
+        reason = "const evaluation of a table: every value is in range"
+    )]
+    const fn of(b: u8) -> u16 {
+        let (value, hex) = match b {
+            b'0'..=b'9' => (b.wrapping_sub(b'0'), HEX),
+            b'a'..=b'f' => (b.wrapping_sub(b'a' - 10), HEX),
+            b'A'..=b'F' => (b.wrapping_sub(b'A' - 10), HEX),
+            _ => (0, 0),
+        };
+        let flag = match b {
+            b'%' => PERCENT,
+            b'#' => HASH,
+            b'/' => SLASH,
+            b'.' => DOT,
+            b'\\' | 0x00..=0x1f | 0x7f => FORBIDDEN,
+            _ => 0,
+        };
+        let special = if matches!(flag, PERCENT | HASH | FORBIDDEN) || b >= 0x80 { SPECIAL } else { 0 };
+        (value as u16) | hex | flag | special | ((super::utf8::class_of(b) as u16) << 12)
+    }
+
+    #[allow(
+        clippy::as_conversions,
+        clippy::cast_possible_truncation,
+        reason = "const evaluation of a table: every value is in range"
+    )]
+    static TABLE: [u16; 256] = {
+        let mut t = [0u16; 256];
+        let mut i = 0;
+        while i < 256 {
+            #[allow(clippy::indexing_slicing, reason = "const evaluation: a bad index fails the build")]
+            {
+                t[i] = of(i as u8);
+            }
+            i += 1;
         }
-        count = count.wrapping_add(usize::from(is_slash));
-        utf8.step(b, active);
+        t
+    };
+
+    #[inline]
+    pub(super) fn get(b: u8) -> u16 {
+        TABLE.get(usize::from(b)).copied().unwrap_or(FORBIDDEN)
+    }
+}
+
+/// Dot segments and empty segments, one byte at a time: the segment being written is just
+/// opened by a `/` (0), `.` (1), `..` (2) or anything else (3). `SEG[state << 2 | kind]`, with
+/// kind 0 for an ordinary byte, 1 for `/` and 2 for `.` (bits 7 and 8 of [`info`]), gives the
+/// next state, plus 4 when a `/` closes an empty, `.` or `..` segment.
+const SEG_OTHER: u8 = 3;
+const SEG_BAD: u8 = 4;
+#[allow(
+    clippy::as_conversions,
+    clippy::cast_possible_truncation,
+    reason = "const evaluation of a table: every value is in range"
+)]
+static SEG: [u8; 16] = {
+    let mut t = [SEG_OTHER; 16];
+    let mut state = 0;
+    while state < 4 {
+        #[allow(clippy::indexing_slicing, reason = "const evaluation: a bad index fails the build")]
+        {
+            t[state << 2] = SEG_OTHER;
+            t[(state << 2) | 1] = if state < 3 { SEG_BAD } else { 0 };
+            t[(state << 2) | 2] = if state < 3 { state as u8 + 1 } else { SEG_OTHER };
+        }
+        state += 1;
+    }
+    t
+};
+
+/// Escape states: outside an escape (0), after its `%` (1), after its first digit (2).
+const ESC_NONE: u8 = 0;
+
+/// The masks (plain, first digit, second digit) of each escape state, read from memory: as
+/// values the optimizer cannot see, they stay masks, where comparisons of the state became
+/// branches whose arms differ by an instruction (so an escape cost more than a plain byte).
+static ESC_MASKS: [[u16; 3]; 4] = [[0xffff, 0, 0], [0, 0xffff, 0], [0, 0, 0xffff], [0, 0, 0]];
+
+#[inline]
+fn m16(b: bool) -> u16 {
+    0u16.wrapping_sub(u16::from(b))
+}
+
+/// Decodes every escape of `path` (the path part of a target, at most [`MAX_PATH`] bytes)
+/// into `out` (at least `path.len() + 1` bytes, or the path is malformed) and checks it.
+///
+/// A path of printable ASCII without `%`, `#` and `\\` (what most clients send) has nothing
+/// to decode and is valid UTF-8: it is copied and only its segments are checked. Every other
+/// path goes through the decoder and the UTF-8 check. Which of the two a path takes depends
+/// on its own bytes (public); within each, every byte costs the same, so equally long paths of
+/// one kind cost the same.
+fn decode(path: &[u8], out: &mut [u8]) -> Decoded {
+    let mut kind = 0u16;
+    for &c in path {
+        kind |= info::get(c);
+    }
+    let (len, bad) = if kind & info::SPECIAL == 0 {
+        let room = out.len() > path.len();
+        match out.get_mut(..path.len()) {
+            Some(dst) if room => {
+                dst.copy_from_slice(path);
+                (path.len(), false)
+            }
+            _ => (0, true),
+        }
+    } else {
+        unescape(path, out)
+    };
+    // The checks read as many bytes as the raw path has (those past `len` take no part), so
+    // that a path costs what its raw length says, however many escapes it holds.
+    let scanned = out.get(..path.len().max(len)).unwrap_or(&[]);
+    let (seg_bad, slash, segments) =
+        if kind & info::SPECIAL == 0 { segments::<false>(scanned, len) } else { segments::<true>(scanned, len) };
+    Decoded { len, malformed: bad | seg_bad, slash, segments }
+}
+
+/// Decodes every escape of `path` into `out`: (length, malformed). Malformed: a raw `#`, a `%`
+/// without two hex digits (also at the end), an escaped `/`, and `\\` or a control byte, raw or
+/// escaped.
+fn unescape(path: &[u8], out: &mut [u8]) -> (usize, bool) {
+    use info::{FORBIDDEN, HASH, HEX, SLASH};
+    let last = out.len().saturating_sub(1);
+    // Bits of `info` that made the path malformed.
+    let mut bad = m16(out.len() <= path.len());
+    let mut w = 0usize;
+    let mut esc = ESC_NONE;
+    // The high digit of the escape being read.
+    let mut high = 0u8;
+    for &c in path {
+        let ic = info::get(c);
+        let [plain, digit1, digit2] = ESC_MASKS.get(usize::from(esc & 3)).copied().unwrap_or([0; 3]);
+        let percent = plain & 0u16.wrapping_sub((ic >> 5) & 1);
+        // A byte comes out for a plain byte other than `%`, and for an escape's last digit.
+        let emit = (plain & !percent) | digit2;
+        let digit = u8::try_from(ic & 15).unwrap_or(0);
+        let b = sel8(u8::try_from(digit2 & 0xff).unwrap_or(0), (high << 4) | digit, c);
+        let ib = info::get(b);
+        bad |= (plain & ic & HASH) | ((digit1 | digit2) & !ic & HEX) | (digit2 & ib & SLASH) | (emit & ib & FORBIDDEN);
         if let Some(d) = out.get_mut(w.min(last)) {
             *d = b;
         }
-        let t = m8(active);
-        p3 = sel8(t, p2, p3);
-        p2 = sel8(t, p1, p2);
-        p1 = sel8(t, b, p1);
-        w = w.wrapping_add(usize::from(active)).min(last);
-        skip = sel8(m8(escape), 2, skip.saturating_sub(1));
+        w = w.wrapping_add(usize::from(emit & 1));
+        high = sel8(u8::try_from(digit1 & 0xff).unwrap_or(0), digit, high);
+        esc = u8::from(percent != 0) | (u8::from(digit1 != 0) << 1);
     }
-    let first = out.first().copied().unwrap_or(0);
-    bad |= (w == 0) | (first != b'/') | dot_segment(p1, p2, p3) | !utf8.complete();
+    (w.min(last), (bad != 0) | (esc != ESC_NONE))
+}
+
+/// Checks the segments of the decoded path `scanned[..len]` (it starts with `/`; no segment
+/// is empty inside or `.` or `..`) and, with `DECODED` (the path went through the decoder),
+/// that it is valid UTF-8; returns (malformed, slash table, number of `/`). Bytes of `scanned`
+/// past `len` (only a decoded path has them) are read with the same work and ignored. Every `/` here is a raw one: an escaped one is malformed already.
+fn segments<const DECODED: bool>(scanned: &[u8], len: usize) -> (bool, [usize; SLOTS], usize) {
+    let mut bad = 0u8;
+    let mut seg = SEG_OTHER;
+    let mut utf = utf8::START;
+    let mut slash = [0usize; SLOTS];
+    let mut count = 0usize;
+    for (j, &b) in scanned.iter().enumerate() {
+        let inside = if DECODED { m8(j < len) } else { 0xff };
+        let ib = info::get(b);
+        let kind = u8::try_from((ib >> 7) & 3).unwrap_or(0) & inside;
+        let next = SEG.get(usize::from(((seg << 2) | kind) & 15)).copied().unwrap_or(SEG_BAD);
+        bad |= next & inside;
+        seg = sel8(inside, next & 3, seg);
+        if DECODED {
+            let class = u8::try_from(ib >> 12).unwrap_or(0);
+            utf = sel8(inside, utf8::step(utf, class), utf);
+        }
+        let is_slash = kind == 1;
+        let slot = count.min(SLOTS - 1);
+        if let Some(s) = slash.get_mut(slot) {
+            *s = selz(is_slash, j, *s);
+        }
+        count = count.wrapping_add(usize::from(is_slash));
+    }
+    // A `/` closing a bad segment; empty or relative; a trailing `.` or `..` segment; a cut
+    // UTF-8 sequence.
+    let malformed = (bad & SEG_BAD != 0)
+        | (len == 0)
+        | (scanned.first() != Some(&b'/'))
+        | (seg == 1)
+        | (seg == 2)
+        | (utf != utf8::START);
     for (k, s) in slash.iter_mut().enumerate() {
-        *s = selz(k >= count, w, *s);
+        *s = selz(k >= count, len, *s);
     }
-    Decoded { len: w, malformed: bad, slash, segments: count }
+    (malformed, slash, count)
 }
 
 /// A normalized request path with its segment table.
