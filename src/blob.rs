@@ -25,7 +25,7 @@ use crate::policy::PolicyBody;
 pub const MAGIC: [u8; 4] = *b"WRDN";
 /// Version of the compiled format this crate reads and writes. It moves only with a written
 /// note in `CHANGELOG.md` and `docs/format.md`, independently of the crate version.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 /// Length of the unsigned header.
 pub const HEADER_LEN: usize = 60;
 /// Length of the signature that follows the header of a signed blob.

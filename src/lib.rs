@@ -70,14 +70,6 @@ pub mod internal {
         crate::mac::pbkdf2_sha256(password, salt, iterations, iterations)
     }
 
-    /// Whether a raw path is malformed, and its normal form.
-    #[must_use]
-    pub fn normalize_path(raw: &[u8]) -> (bool, usize) {
-        let mut scratch = [0u8; crate::path::BUF];
-        let np = crate::path::NormPath::new(raw, &mut scratch);
-        (np.malformed(), np.as_bytes().len())
-    }
-
     /// Evaluates `request`, calling `declassify(ptr, len)` on the verdict (the only value
     /// derived from secrets that the decision is built from) before it is read. The
     /// constant-time harness marks that memory defined for valgrind there.

@@ -13,7 +13,7 @@ use ipnet::IpNet;
 use serde_spanned::Spanned;
 use warden::Capacity;
 use warden::capacity::{Capacities, MAX_NAME};
-use warden::path::normalize_pattern;
+use warden::path::{PatternError, normalize_pattern};
 use warden::policy::{
     Alg, CorsSettings, Credential, CredentialKind, IpRange, KeySpec, MethodSet, OnNoMatch, OriginSet, PolicyBody,
     RangeSet, RoleSet, Rule, Scheme, Settings,
@@ -193,6 +193,51 @@ fn role_ok(s: &str) -> bool {
 }
 
 /// RFC 9110 §5.6.2 token characters.
+/// How to fix a path pattern, for each way it can be wrong.
+fn pattern_help(e: PatternError, written: &str) -> String {
+    match e {
+        PatternError::NoLeadingSlash => format!("write \"/{}\"", written.trim_start_matches('/')),
+        PatternError::EmptySegment => {
+            "remove the empty segment; write `/prefix/**` to match a path and everything below it".into()
+        }
+        PatternError::MisplacedDoubleStar => "use `*` for one segment in the middle, `/**` only at the end".into(),
+        PatternError::PartialWildcard => {
+            "use `*` as a whole segment (`/files/*`); patterns have no partial wildcards".into()
+        }
+        PatternError::DotSegment => {
+            "write the path without `.` and `..` segments: requests with them are refused as `malformed_path`".into()
+        }
+        PatternError::Fragment => {
+            "remove the `#…` part (clients never send a fragment), or write `%23` for a literal `#`".into()
+        }
+        PatternError::Query => {
+            "remove the `?…` part (rules match the path; the query is ignored), or write `%3F` for a literal `?`".into()
+        }
+        PatternError::MalformedEscape => "write `%25` for a literal `%`; an escape is `%` and two hex digits".into(),
+        PatternError::EscapedSlash => {
+            "write `/` between segments: requests with `%2F` are refused as `malformed_path` (servers disagree on it)"
+                .into()
+        }
+        PatternError::Backslash => {
+            "remove the `\\`: requests with `\\` or `%5C` are refused as `malformed_path`".into()
+        }
+        PatternError::ControlByte => {
+            "remove the control byte: requests with one (raw or escaped, `%00` included) are refused as `malformed_path`"
+                .into()
+        }
+        PatternError::EscapedStar => {
+            "a `*` cannot be matched literally: use `*` as a whole segment to match any one segment".into()
+        }
+        PatternError::InvalidUtf8 => {
+            "escape the UTF-8 bytes of the character (`%C3%A9` for `é`) or write it as is; requests that are not UTF-8 are refused".into()
+        }
+        PatternError::TooManySegments => {
+            format!("use at most {} segments, or end the pattern with `/**`", warden::capacity::MAX_PATTERN_SEGMENTS)
+        }
+        _ => "write an exact path, `*` for one segment, and `/**` at the end for the rest".into(),
+    }
+}
+
 fn is_tchar(c: u8) -> bool {
     c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c)
 }
@@ -948,26 +993,15 @@ impl Compiler {
         }
         self.rule_names.push(name.clone());
         let (methods, any_method) = self.methods(&r.methods);
-        let mut buf = vec![0u8; r.path.get_ref().len().saturating_add(8).max(warden::capacity::MAX_PATH + 4)];
+        let mut buf = vec![0u8; r.path.get_ref().len()];
         let path = match normalize_pattern(r.path.get_ref(), &mut buf) {
-            Ok(n) => String::from_utf8_lossy(buf.get(..n).unwrap_or(&[])).into_owned(),
+            Ok(decoded) => decoded.to_string(),
             Err(e) => {
-                let help = match e {
-                    warden::path::PatternError::NoLeadingSlash => {
-                        format!("write \"/{}\"", r.path.get_ref().trim_start_matches('/'))
-                    }
-                    warden::path::PatternError::EmptySegment => {
-                        "remove the empty segment; write `/prefix/**` to match a path and everything below it".into()
-                    }
-                    warden::path::PatternError::MisplacedDoubleStar => {
-                        "use `*` for one segment in the middle, `/**` only at the end".into()
-                    }
-                    warden::path::PatternError::PartialWildcard => {
-                        "use `*` as a whole segment (`/files/*`); patterns have no partial wildcards".into()
-                    }
-                    _ => "write an exact path, `*` for one segment, and `/**` at the end for the rest".into(),
-                };
-                self.error(r.path.span(), format!("invalid path pattern: {}", e.message()), help);
+                self.error(
+                    r.path.span(),
+                    format!("invalid path pattern: {}", e.message()),
+                    pattern_help(e, r.path.get_ref()),
+                );
                 "/".into()
             }
         };

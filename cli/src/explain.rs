@@ -13,7 +13,7 @@ use crate::outcome::Outcome;
 
 /// What each row of the decision table checks, in words a policy author knows.
 pub const ROWS: [&str; 18] = [
-    "path is malformed (//, . or .., %2f, %5c, \\, a control byte, over MAX_PATH)",
+    "path is malformed (#, //, . or .., bad %, %2f, %5c, \\, control byte, not UTF-8, too long)",
     "CORS preflight (OPTIONS + origin + access-control-request-method)",
     "no rule matches method and path",
     "client IP is in the rule's deny list",
@@ -79,6 +79,10 @@ pub fn explain(checks: &[Check], outcome: &Outcome) -> Vec<String> {
         "explain (the decision table of docs/policy.md; every row as the engine computed it, the first that holds decides):"
             .to_string(),
     ];
+    lines.push(match &outcome.path {
+        Some(p) => format!("  path {p:?} (query dropped, every escape decoded once: what the rules matched)"),
+        None => "  path malformed (row 1): no rule was matched on it".to_string(),
+    });
     for r in &rows {
         let after = deciding.is_some_and(|d| r.row > d);
         let state = match r.outcome {
@@ -130,6 +134,7 @@ mod tests {
             refresh_advised: false,
             challenges: vec![],
             cors: None,
+            path: Some("/".into()),
         }
     }
 
@@ -151,12 +156,13 @@ mod tests {
     #[test]
     fn the_first_holding_row_decides() {
         let lines = explain(&checks(&[14, 17, 18], &[2, 11]), &outcome("token_expired", 401));
-        assert_eq!(lines.len(), 20);
-        assert!(lines[2].ends_with("n/a"), "{}", lines[2]);
-        assert!(lines[13].ends_with("clear"), "{}", lines[13]);
-        assert!(lines[14].ends_with("HOLDS -> decides 401 token_expired"), "{}", lines[14]);
-        assert!(lines[17].ends_with("holds (not deciding)"), "{}", lines[17]);
-        assert!(lines[16].ends_with("clear (not deciding)"), "{}", lines[16]);
+        assert_eq!(lines.len(), 21);
+        assert_eq!(lines[1], "  path \"/\" (query dropped, every escape decoded once: what the rules matched)");
+        assert!(lines[3].ends_with("n/a"), "{}", lines[3]);
+        assert!(lines[14].ends_with("clear"), "{}", lines[14]);
+        assert!(lines[15].ends_with("HOLDS -> decides 401 token_expired"), "{}", lines[15]);
+        assert!(lines[18].ends_with("holds (not deciding)"), "{}", lines[18]);
+        assert!(lines[17].ends_with("clear (not deciding)"), "{}", lines[17]);
     }
 
     #[test]

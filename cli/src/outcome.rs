@@ -42,12 +42,16 @@ pub struct Outcome {
     pub challenges: Vec<String>,
     /// CORS answer.
     pub cors: Option<CorsOutcome>,
+    /// The path rules were matched on: the request path with the query dropped and every
+    /// escape decoded once ([`warden::path::RequestPath`]); `None` when it is malformed.
+    pub path: Option<String>,
 }
 
 impl Outcome {
-    /// Copies what a decision carries.
+    /// Copies what a decision carries, with the decoded form of `raw_path`, the path of the
+    /// request it decided.
     #[must_use]
-    pub fn of(d: &Decision<'_>) -> Self {
+    pub fn of(d: &Decision<'_>, raw_path: &[u8]) -> Self {
         let decision = match d {
             Decision::Allow(_) => "allow",
             Decision::Unauthorized(_) => "unauthorized",
@@ -75,6 +79,7 @@ impl Outcome {
             refresh_advised: d.refresh_advised(),
             challenges: d.challenges().map(|c| c.to_string()).collect(),
             cors,
+            path: warden::path::RequestPath::new(raw_path).as_str().map(str::to_string),
         }
     }
 

@@ -45,7 +45,7 @@ fn eval_json_is_exactly_the_spec_object_for_a_minted_token() {
     assert_eq!(
         out,
         "{\"decision\":\"allow\",\"status\":200,\"reason\":\"allowed\",\"rule\":\"orders-read\",\"subject\":\"alice\",\
-         \"roles\":[\"orders:read\"],\"refresh_advised\":false,\"challenges\":[],\"cors\":null}\n"
+         \"roles\":[\"orders:read\"],\"refresh_advised\":false,\"challenges\":[],\"cors\":null,\"path\":\"/api/v1/orders/42\"}\n"
     );
 }
 
@@ -66,7 +66,7 @@ fn eval_exit_codes_follow_the_decision() {
     assert_eq!(j["rule"], serde_json::Value::Null);
     assert_eq!(
         keys_of(&j),
-        ["decision", "status", "reason", "rule", "subject", "roles", "refresh_advised", "challenges", "cors"]
+        ["decision", "status", "reason", "rule", "subject", "roles", "refresh_advised", "challenges", "cors", "path"]
     );
 }
 
@@ -181,6 +181,7 @@ fn explain_with_json_is_an_explain_array_inside_the_one_object() {
             "refresh_advised",
             "challenges",
             "cors",
+            "path",
             "explain"
         ]
     );
@@ -194,9 +195,9 @@ fn explain_with_json_is_an_explain_array_inside_the_one_object() {
     let deciding: Vec<&serde_json::Value> = rows.iter().filter(|r| r["decides"] == true).collect();
     assert_eq!(deciding.len(), 1);
     assert_eq!((&deciding[0]["row"], &deciding[0]["outcome"]), (&18.into(), &"holds".into()));
-    // Without --explain, no `explain` key: the object is the nine keys of the decision.
+    // Without --explain, no `explain` key: the object is the ten keys of the decision.
     let (_, j) = eval_json(&["--method", "GET", "--path", "/health"]);
-    assert_eq!(keys_of(&j).len(), 9);
+    assert_eq!(keys_of(&j).len(), 10);
 }
 
 #[test]
@@ -299,7 +300,7 @@ fn a_failing_case_exits_4_and_says_why() {
             "mismatches"
         ]
     );
-    assert_eq!(keys_of(&j["cases"][0]["actual"]).len(), 9);
+    assert_eq!(keys_of(&j["cases"][0]["actual"]).len(), 10);
     assert_eq!(j["ok"], false);
     assert_eq!(j["failed"], 2);
     assert_eq!(j["cases"][0]["actual"]["reason"], "public");
@@ -500,11 +501,11 @@ fn usage_errors_exit_1_and_help_exits_0() {
 fn inspect_shows_version_signature_sizes_tables_and_rules() {
     let (code, out, _) = run(&["inspect", "policies/edge-api.wdn"]);
     assert_eq!(code, 0);
-    for needle in ["format version: 1", "signature:      unsigned", "body sha256:", "admin-console", "/admin/**"] {
+    for needle in ["format version: 2", "signature:      unsigned", "body sha256:", "admin-console", "/admin/**"] {
         assert!(out.contains(needle), "{needle}: {out}");
     }
     let rules = out.lines().find(|l| l.trim_start().starts_with("rules ")).expect("rules table line");
-    assert!(rules.contains(" 11 / "), "{rules}");
+    assert!(rules.contains(" 12 / "), "{rules}");
     let (_, out, _) = run(&["inspect", "policies/edge-api.signed.wdn", "--json"]);
     let j: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(
@@ -529,8 +530,8 @@ fn inspect_shows_version_signature_sizes_tables_and_rules() {
     assert_eq!(j["header_bytes"], 92);
     assert_eq!(keys_of(&j["tables"]), ["methods", "roles", "keys", "credentials", "ranges", "origins", "rules"]);
     assert_eq!(keys_of(&j["tables"]["rules"]), ["count", "capacity"]);
-    assert_eq!(j["tables"]["rules"]["count"], 11);
-    assert_eq!(j["rules"].as_array().map(Vec::len), Some(11));
+    assert_eq!(j["tables"]["rules"]["count"], 12);
+    assert_eq!(j["rules"].as_array().map(Vec::len), Some(12));
     assert_eq!(
         keys_of(&j["rules"][0]),
         [

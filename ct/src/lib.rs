@@ -549,6 +549,23 @@ pub fn cases() -> Vec<Case> {
             .on(Fixture::Rules32),
     );
 
+    // Class escaped-path: the 32-rule policy, one API key, eleven-byte paths with escapes
+    // (issue 11): decoding, and refusing what does not decode, costs the same whatever the
+    // escape decodes to and whichever rule the decoded path reaches.
+    let esc = Some("escaped-path");
+    for (name, path, expect) in [
+        ("escaped-rule-01", "/r01/%69tem", "allowed"),
+        ("escaped-rule-32", "/r32/%69tem", "allowed"),
+        ("escaped-rule-none", "/r99/%69tem", "no_matching_rule"),
+        ("escaped-nul", "/r01/%00tem", "malformed_path"),
+        ("escaped-overlong", "/r01/%C0tem", "malformed_path"),
+        ("escaped-malformed", "/r01/%zztem", "malformed_path"),
+        ("escaped-dot-dot", "/r01/%2e%2e", "malformed_path"),
+        ("escaped-raw-hash", "/r01/%69t#m", "malformed_path"),
+    ] {
+        v.push(c(esc, name, "GET", path, expect).header("x-api-key", API_KEY_ADMIN).on(Fixture::Rules32));
+    }
+
     // Outside any class: the remaining reasons, with shapes of their own.
     v.push(
         c(None, "ambiguous", "GET", "/api/x", "credentials_ambiguous")

@@ -34,8 +34,25 @@ enum Segment {
 }
 
 const WORDS: &[&str] = &[
-    "api", "v1", "orders", "42", "items", "admin", "docs", "health", "deploy", "metrics", "users", "partners", "ops",
+    "api",
+    "v1",
+    "orders",
+    "42",
+    "items",
+    "admin",
+    "docs",
+    "health",
+    "deploy",
+    "metrics",
+    "users",
+    "partners",
+    "ops",
     "guide",
+    "jobs:run",
+    "jobs%3Arun",
+    "caf%C3%A9",
+    "%2561",
+    "a#b",
 ];
 
 #[derive(Arbitrary, Debug)]

@@ -135,10 +135,28 @@ const ROLES: &[&str] = &["admin", "reader", "writer", "ops", "billing", "guest",
 const ISSUERS: &[&str] = &["https://auth.example.com", "https://idp.test", "iss\u{e9}"];
 const AUDIENCES: &[&str] = &["edge-api", "other", "api"];
 const ROLE_CLAIMS: &[&str] = &["roles", "groups", "perms"];
-const SEGMENTS: &[&str] = &["api", "v1", "admin", "items", "users", "*", "caf%C3%A9", "a%20b", "x.y", "~u"];
+// Stored (decoded) pattern segments: `%`, `?` and `#` are ordinary bytes there.
+const SEGMENTS: &[&str] =
+    &["api", "v1", "admin", "items", "users", "*", "caf\u{e9}", "a b", "x.y", "~u", "jobs:run", "100%", "q?#"];
 const USERS: &[&str] = &["admin", "alice", "bob", "\u{e9}mile"];
-const WORDS: &[&str] =
-    &["a", "b", "x", "item", "42", "admin", "v1", "api", "users", "caf%c3%a9", "%7Eu", "~u", "a%20b"];
+const WORDS: &[&str] = &[
+    "a",
+    "b",
+    "x",
+    "item",
+    "42",
+    "admin",
+    "v1",
+    "api",
+    "users",
+    "caf%c3%a9",
+    "%7Eu",
+    "~u",
+    "a%20b",
+    "%2541",
+    "%2A",
+    "a+b",
+];
 
 fn v4_range(a: [u8; 4], prefix: u8) -> IpRange {
     IpRange { addr: Ipv4Addr::from(a).to_ipv6_mapped().octets(), prefix: prefix + 96, v4: true }
@@ -404,7 +422,42 @@ const ATTACK_PATHS: &[&str] = &[
     "/..a",
     "/caf%c3%a9",
     "/\u{e9}",
+    "/a#b",
+    "/docs/..#",
+    "/a/b#?c",
+    "/%C0%AE",
+    "/%E0%80%AE",
+    "/%ED%A0%80",
+    "/%F4%90%80%80",
+    "/%FF",
+    "/caf%C3",
+    "/a%00",
+    "/a%0A",
+    "/a%7f",
+    "/a%3Fb",
+    "/a%23b",
+    "/a%2541",
+    "/a%4",
+    "/a%?",
+    "/a;/..;/b",
 ];
+
+/// A stored pattern literal as a client may send it: `%`, `?` and `#` (bytes of the decoded
+/// path) always escaped, and sometimes every byte that is not unreserved, as browsers do.
+fn encode_literal(src: &mut Source<'_>, literal: &str) -> String {
+    let all = src.chance(30);
+    let mut out = Vec::new();
+    for &b in literal.as_bytes() {
+        let unreserved = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+        if matches!(b, b'%' | b'?' | b'#') || (all && !unreserved) {
+            out.extend_from_slice(format!("%{b:02X}").as_bytes());
+        } else {
+            out.push(b);
+        }
+    }
+    // Only ASCII bytes were replaced, by ASCII: still UTF-8.
+    String::from_utf8(out).unwrap()
+}
 
 fn fill_pattern(src: &mut Source<'_>, pattern: &str) -> String {
     let mut out = String::new();
@@ -423,7 +476,7 @@ fn fill_pattern(src: &mut Source<'_>, pattern: &str) -> String {
             }
             out.push_str(src.pick(WORDS));
         } else {
-            out.push_str(seg);
+            out.push_str(&encode_literal(src, seg));
         }
     }
     if tail {
@@ -442,17 +495,16 @@ fn fill_pattern(src: &mut Source<'_>, pattern: &str) -> String {
 }
 
 /// Percent-encodes the byte at a chosen position (in either hex case).
-fn percent_one(src: &mut Source<'_>, path: &str) -> String {
-    let bytes = path.as_bytes();
-    if bytes.len() < 2 {
-        return path.into();
+fn percent_one(src: &mut Source<'_>, path: &[u8]) -> Vec<u8> {
+    if path.len() < 2 {
+        return path.to_vec();
     }
-    let at = 1 + src.below(bytes.len() - 1);
-    let enc = if src.chance(50) { format!("%{:02x}", bytes[at]) } else { format!("%{:02X}", bytes[at]) };
-    let mut out = bytes[..at].to_vec();
+    let at = 1 + src.below(path.len() - 1);
+    let enc = if src.chance(50) { format!("%{:02x}", path[at]) } else { format!("%{:02X}", path[at]) };
+    let mut out = path[..at].to_vec();
     out.extend_from_slice(enc.as_bytes());
-    out.extend_from_slice(&bytes[at + 1..]);
-    String::from_utf8(out).unwrap_or_else(|_| path.into())
+    out.extend_from_slice(&path[at + 1..]);
+    out
 }
 
 fn gen_path(src: &mut Source<'_>, rule: &RuleSpec) -> Vec<u8> {
@@ -460,7 +512,7 @@ fn gen_path(src: &mut Source<'_>, rule: &RuleSpec) -> Vec<u8> {
         0 => src.pick(ATTACK_PATHS).as_bytes().to_vec(),
         1 => {
             let mut p = b"/".to_vec();
-            p.extend((0..src.below(12)).map(|_| src.pick(b"/.%2eaAfF5c?\\\x00 ~")));
+            p.extend((0..src.below(12)).map(|_| src.pick(b"/.%2eaAfF5c?#\\\x00 ~\xc3\xa9")));
             p
         }
         2 => {
@@ -470,18 +522,18 @@ fn gen_path(src: &mut Source<'_>, rule: &RuleSpec) -> Vec<u8> {
             p
         }
         _ => {
-            let mut p = fill_pattern(src, &rule.path);
+            let mut p = fill_pattern(src, &rule.path).into_bytes();
             if src.chance(20) {
                 p = percent_one(src, &p);
             }
             if src.chance(10) {
-                p.push_str(src.pick(&["?q=1", "?", "?x=/../", "#frag"]));
+                p.extend_from_slice(src.pick(&["?q=1", "?", "?x=/../", "#frag", "?a#b"]).as_bytes());
             }
             if src.chance(8) {
-                let attack = src.pick(&["/..", "/.", "//", "/%2e%2E", "/%2f"]);
-                p.push_str(attack);
+                let attack = src.pick(&["/..", "/.", "//", "/%2e%2E", "/%2f", "%00", "%C0%AE", "%", "#"]);
+                p.extend_from_slice(attack.as_bytes());
             }
-            p.into_bytes()
+            p
         }
     }
 }

@@ -113,55 +113,60 @@ impl Outcome {
 // ---------------------------------------------------------------------------------------------
 // Paths (row 1) and patterns (row 3)
 
-fn is_hex(c: u8) -> bool {
-    c.is_ascii_hexdigit()
+fn hex_value(c: u8) -> Option<u8> {
+    (c as char).to_digit(16).map(|d| d as u8)
 }
 
-fn unreserved(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~')
+fn is_control(c: u8) -> bool {
+    c < 0x20 || c == 0x7f
 }
 
-/// (malformed, normalized path).
+/// (malformed, decoded path): the query dropped, every escape decoded once (SPEC §2, row 1).
 pub fn normalize_path(raw: &[u8]) -> (bool, Vec<u8>) {
     let path = match raw.iter().position(|&c| c == b'?') {
         Some(q) => &raw[..q],
         None => raw,
     };
-    let too_long = path.len() > MAX_PATH;
+    let mut bad = path.len() > MAX_PATH;
     let path = &path[..path.len().min(MAX_PATH)];
-    let raw_bad = path.iter().any(|&c| c < 0x20 || c == 0x7f || c == b'\\');
     let mut out = Vec::new();
-    let mut encoded_separator = false;
     let mut i = 0;
     while i < path.len() {
-        if path[i] == b'%' && i + 2 < path.len() && is_hex(path[i + 1]) && is_hex(path[i + 2]) {
-            let v = u8::from_str_radix(std::str::from_utf8(&path[i + 1..i + 3]).unwrap(), 16).unwrap();
-            if v == b'/' || v == b'\\' {
-                encoded_separator = true;
+        let c = path[i];
+        if c == b'%' {
+            match (path.get(i + 1).and_then(|&c| hex_value(c)), path.get(i + 2).and_then(|&c| hex_value(c))) {
+                (Some(h), Some(l)) => {
+                    let v = h * 16 + l;
+                    if v == b'/' || v == b'\\' || is_control(v) {
+                        bad = true;
+                    }
+                    out.push(v);
+                    i += 3;
+                }
+                _ => {
+                    bad = true;
+                    i += 1;
+                }
             }
-            if unreserved(v) {
-                out.push(v);
-            } else {
-                out.push(b'%');
-                out.push(path[i + 1].to_ascii_uppercase());
-                out.push(path[i + 2].to_ascii_uppercase());
-            }
-            i += 3;
-        } else {
-            out.push(path[i]);
-            i += 1;
+            continue;
         }
+        if c == b'#' || c == b'\\' || is_control(c) {
+            bad = true;
+        }
+        out.push(c);
+        i += 1;
     }
-    let mut bad_shape = out.first() != Some(&b'/');
-    if !bad_shape {
+    if std::str::from_utf8(&out).is_err() || out.first() != Some(&b'/') {
+        bad = true;
+    } else {
         let segments: Vec<&[u8]> = out[1..].split(|&c| c == b'/').collect();
         for (k, s) in segments.iter().enumerate() {
             if *s == b"." || *s == b".." || (s.is_empty() && k + 1 < segments.len()) {
-                bad_shape = true;
+                bad = true;
             }
         }
     }
-    (too_long || raw_bad || encoded_separator || bad_shape, out)
+    (bad, out)
 }
 
 /// Whether a (normalized) path matches a rule pattern: `/`, literal segments, `*` for one

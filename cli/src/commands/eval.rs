@@ -82,9 +82,9 @@ pub fn run(a: &EvalArgs) -> CommandResult {
     let (outcome, checks) = request.with_request(|r| {
         if a.explain {
             let x = engine.explain(r);
-            (Outcome::of(&x.decision), Some(x.checks.to_vec()))
+            (Outcome::of(&x.decision, r.path), Some(x.checks.to_vec()))
         } else {
-            (Outcome::of(&engine.evaluate(r)), None)
+            (Outcome::of(&engine.evaluate(r), r.path), None)
         }
     });
     if a.json {

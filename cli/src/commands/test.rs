@@ -129,7 +129,7 @@ pub fn run(a: &TestArgs) -> CommandResult {
         .cases
         .iter()
         .map(|c| {
-            let outcome = c.request.with_request(|r| Outcome::of(&engine.evaluate(r)));
+            let outcome = c.request.with_request(|r| Outcome::of(&engine.evaluate(r), r.path));
             let m = mismatches(&c.expect, &outcome);
             (c, outcome, m)
         })

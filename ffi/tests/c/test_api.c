@@ -80,7 +80,7 @@ static void sizes_and_versions(void) {
   size_t align = warden_engine_align();
   CHECK(align > 0 && (align & (align - 1)) == 0);
   CHECK_STR(warden_version(), WARDEN_VERSION);
-  CHECK_EQ(warden_format_version(), 1);
+  CHECK_EQ(warden_format_version(), 2); /* format v2: path patterns stored decoded */
   CHECK_EQ(sizeof(warden_decision), WARDEN_DECISION_WORDS * 8);
   CHECK(_Alignof(warden_decision) >= 8);
 }
