@@ -248,18 +248,93 @@ pub(crate) fn for_each_element<'a>(array: &'a [u8], f: impl FnMut(Value<'a>) -> 
     c.array(1, f)
 }
 
-/// A JSON number that is a non-negative integer up to 2^53 − 1 (I-JSON, RFC 7493 §2.2).
-/// Fractions, exponents, negatives and larger values are `None`.
-pub(crate) fn uint53(num: &[u8]) -> Option<u64> {
-    const MAX: u64 = (1 << 53) - 1;
-    if num.is_empty() || num.len() > 16 || !num.iter().all(u8::is_ascii_digit) {
+/// The largest NumericDate accepted (SPEC §6: a date above 2^53 is malformed).
+pub(crate) const MAX_NUMERIC_DATE: u64 = 1 << 53;
+
+/// Exponents beyond this magnitude decide the same as this one: a number text is at most a
+/// token payload long, so its digits can never make up for a larger power of ten.
+const EXPONENT_CAP: i64 = 1 << 20;
+
+/// A NumericDate (RFC 7519 §2) from the text of a JSON number, floored to whole seconds:
+/// fractions and exponents are accepted (`1767225600.5`, `1.7672256e9`, `1E+3`), zero in any
+/// spelling (`-0`, `0.0`, `0e400`) is 0, and `None` means negative, above
+/// [`MAX_NUMERIC_DATE`] (which includes every value a double cannot hold) or not a number.
+///
+/// Exact integer arithmetic on the digits, no floating point: the value is
+/// `digits × 10^(exponent − fraction digits)`, and only its integer part and whether a
+/// non-zero fraction remains matter.
+pub(crate) fn numeric_date(num: &[u8]) -> Option<u64> {
+    let (negative, unsigned) = match num.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, num),
+    };
+    let e_at = unsigned.iter().position(|&c| c == b'e' || c == b'E').unwrap_or(unsigned.len());
+    let (mantissa, exponent) = unsigned.split_at(e_at);
+    let (int, frac) = match mantissa.iter().position(|&c| c == b'.') {
+        Some(dot) => (mantissa.get(..dot)?, mantissa.get(dot.checked_add(1)?..)?),
+        None => (mantissa, &[][..]),
+    };
+    if int.is_empty() || (mantissa.len() > int.len() && frac.is_empty()) {
         return None;
     }
-    let mut v: u64 = 0;
-    for &d in num {
-        v = v.checked_mul(10)?.checked_add(u64::from(d.wrapping_sub(b'0')))?;
+    if !int.iter().chain(frac).all(u8::is_ascii_digit) {
+        return None;
     }
-    (v <= MAX).then_some(v)
+    let exponent = match exponent.split_first() {
+        None => 0,
+        Some((_, e)) => exponent_value(e)?,
+    };
+    // The significant digits, leading zeros dropped; none left means zero, of either sign.
+    let significant = || int.iter().chain(frac).skip_while(|&&d| d == b'0');
+    let n = i64::try_from(significant().count()).ok()?;
+    if n == 0 {
+        return Some(0);
+    }
+    if negative {
+        return None;
+    }
+    // value = significant × 10^scale; the integer part has n + scale digits.
+    let scale = exponent.checked_sub(i64::try_from(frac.len()).ok()?)?;
+    let int_digits = n.checked_add(scale)?;
+    if int_digits <= 0 {
+        return Some(0); // 0 < value < 1
+    }
+    // 10^16 > 2^53: more integer digits than 16 is always too large.
+    if int_digits > 16 {
+        return None;
+    }
+    let int_digits = usize::try_from(int_digits).ok()?;
+    let mut value: u64 = 0;
+    let mut fraction = false;
+    for (i, &d) in significant().enumerate() {
+        if i < int_digits {
+            value = value.checked_mul(10)?.checked_add(u64::from(d.wrapping_sub(b'0')))?;
+        } else {
+            fraction |= d != b'0';
+        }
+    }
+    // Trailing zeros of a positive scale (at most 15 of them: n ≥ 1).
+    for _ in 0..scale.max(0) {
+        value = value.checked_mul(10)?;
+    }
+    let above = value > MAX_NUMERIC_DATE || (value == MAX_NUMERIC_DATE && fraction);
+    (!above).then_some(value)
+}
+
+/// `[+-]digits` of an exponent, saturated at ±[`EXPONENT_CAP`].
+fn exponent_value(e: &[u8]) -> Option<i64> {
+    let (negative, digits) = match e.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, e),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let magnitude = digits
+        .iter()
+        .fold(0i64, |v, &d| v.saturating_mul(10).saturating_add(i64::from(d.wrapping_sub(b'0'))).min(EXPONENT_CAP));
+    Some(if negative { magnitude.saturating_neg() } else { magnitude })
 }
 
 impl<'a> JStr<'a> {
@@ -456,12 +531,79 @@ mod tests {
     }
 
     #[test]
-    fn uint53_accepts_only_safe_integers() {
-        assert_eq!(uint53(b"0"), Some(0));
-        assert_eq!(uint53(b"1767225600"), Some(1_767_225_600));
-        assert_eq!(uint53(b"9007199254740991"), Some((1 << 53) - 1));
-        for bad in [&b"9007199254740992"[..], b"18446744073709551616", b"-1", b"1.5", b"1e3", b""] {
-            assert_eq!(uint53(bad), None);
+    fn numeric_dates_are_floored_exactly() {
+        let cases: &[(&str, Option<u64>)] = &[
+            ("0", Some(0)),
+            ("-0", Some(0)),
+            ("0.0", Some(0)),
+            ("-0.0e7", Some(0)),
+            ("0e400", Some(0)),
+            ("1e-5", Some(0)),
+            ("0.999999", Some(0)),
+            ("1767225600", Some(1_767_225_600)),
+            ("1767225600.123456", Some(1_767_225_600)),
+            ("1767225600.999999999999999999999", Some(1_767_225_600)),
+            ("1.7672256e9", Some(1_767_225_600)),
+            ("1.76722560012e9", Some(1_767_225_600)),
+            ("17672256E+2", Some(1_767_225_600)),
+            ("176722560000e-2", Some(1_767_225_600)),
+            ("0.0000000017672256e18", Some(1_767_225_600)),
+            ("1E+3", Some(1000)),
+            ("1e0", Some(1)),
+            ("1e15", Some(1_000_000_000_000_000)),
+            ("9007199254740991", Some((1 << 53) - 1)),
+            ("9007199254740991.9", Some((1 << 53) - 1)),
+            ("9007199254740992", Some(1 << 53)),
+            ("9007199254740992.0", Some(1 << 53)),
+            ("9.007199254740992e15", Some(1 << 53)),
+            ("1e-99999999999999999999", Some(0)),
+            ("9007199254740992.000001", None),
+            ("9007199254740993", None),
+            ("9.1e15", None),
+            ("1e16", None),
+            ("1e308", None),
+            ("1e309", None),
+            ("1e99999999999999999999", None),
+            ("18446744073709551616", None),
+            ("-1", None),
+            ("-0.5", None),
+            ("-1e-400", None),
+            ("-1767225600", None),
+            ("", None),
+            ("-", None),
+            ("1.", None),
+            (".5", None),
+            ("1e", None),
+            ("1e+", None),
+            ("x", None),
+            ("1x", None),
+        ];
+        for &(text, want) in cases {
+            assert_eq!(numeric_date(text.as_bytes()), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn numeric_dates_agree_with_exact_decimal_arithmetic() {
+        // `value.frac × 10^shift` in every spelling, against u128 arithmetic.
+        for value in [0u64, 1, 59, 1_767_225_600, (1 << 53) - 1, 1 << 53] {
+            for shift in 0..6u32 {
+                for frac in ["", "0", "5", "999", "000001"] {
+                    let text = if frac.is_empty() {
+                        std::format!("{value}e{shift}")
+                    } else {
+                        std::format!("{value}.{frac}e{shift}")
+                    };
+                    let p = 10u128.pow(shift);
+                    let q = 10u128.pow(u32::try_from(frac.len()).unwrap());
+                    let f = u128::from(frac.parse::<u64>().unwrap_or(0)) * p;
+                    let int = u128::from(value) * p + f / q;
+                    let fraction = f % q != 0;
+                    let above = int > 1 << 53 || (int == 1 << 53 && fraction);
+                    let want = if above { None } else { Some(u64::try_from(int).unwrap()) };
+                    assert_eq!(numeric_date(text.as_bytes()), want, "{text}");
+                }
+            }
         }
     }
 }
