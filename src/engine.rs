@@ -310,7 +310,7 @@ impl<'a> Engine<'a> {
         let head = ct::eq_public(method, b"HEAD");
         let mut method_bits = 0u32;
         for (i, m) in p.methods.iter().enumerate() {
-            let hit = ct::eq_public(m.as_bytes(), method) | (head & ct::eq_public(m.as_bytes(), b"GET"));
+            let hit = ct::eq_public(m.as_bytes(), method) || (head && m.as_bytes() == b"GET");
             method_bits |= bit32(i) & 0u32.wrapping_sub(u32::from(hit));
         }
         let mut governing = usize::MAX;

@@ -260,62 +260,66 @@ const EXPONENT_CAP: i64 = 1 << 20;
 /// spelling (`-0`, `0.0`, `0e400`) is 0, and `None` means negative, above
 /// [`MAX_NUMERIC_DATE`] (which includes every value a double cannot hold) or not a number.
 ///
-/// Exact integer arithmetic on the digits, no floating point: the value is
-/// `digits × 10^(exponent − fraction digits)`, and only its integer part and whether a
-/// non-zero fraction remains matter.
+/// Exact integer arithmetic on the digits, no floating point (which would cost flash on a
+/// microcontroller and round): the exponent moves the decimal point through the digit string,
+/// the digits before it are the integer part, and whether a non-zero digit follows it decides
+/// the comparison with the limit.
 pub(crate) fn numeric_date(num: &[u8]) -> Option<u64> {
+    // A plain integer, what most issuers write, in one pass.
+    if !num.is_empty() && num.len() <= 16 && num.iter().all(u8::is_ascii_digit) {
+        let v = num.iter().try_fold(0u64, |v, &d| v.checked_mul(10)?.checked_add(u64::from(d.wrapping_sub(b'0'))))?;
+        return (v <= MAX_NUMERIC_DATE).then_some(v);
+    }
     let (negative, unsigned) = match num.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, num),
     };
     let e_at = unsigned.iter().position(|&c| c == b'e' || c == b'E').unwrap_or(unsigned.len());
     let (mantissa, exponent) = unsigned.split_at(e_at);
-    let (int, frac) = match mantissa.iter().position(|&c| c == b'.') {
-        Some(dot) => (mantissa.get(..dot)?, mantissa.get(dot.checked_add(1)?..)?),
-        None => (mantissa, &[][..]),
-    };
-    if int.is_empty() || (mantissa.len() > int.len() && frac.is_empty()) {
-        return None;
-    }
-    if !int.iter().chain(frac).all(u8::is_ascii_digit) {
+    let int_len = mantissa.iter().position(|&c| c == b'.').unwrap_or(mantissa.len());
+    if int_len == 0 || mantissa.last() == Some(&b'.') {
         return None;
     }
     let exponent = match exponent.split_first() {
         None => 0,
         Some((_, e)) => exponent_value(e)?,
     };
-    // The significant digits, leading zeros dropped; none left means zero, of either sign.
-    let significant = || int.iter().chain(frac).skip_while(|&&d| d == b'0');
-    let n = i64::try_from(significant().count()).ok()?;
-    if n == 0 {
-        return Some(0);
-    }
-    if negative {
-        return None;
-    }
-    // value = significant × 10^scale; the integer part has n + scale digits.
-    let scale = exponent.checked_sub(i64::try_from(frac.len()).ok()?)?;
-    let int_digits = n.checked_add(scale)?;
-    if int_digits <= 0 {
-        return Some(0); // 0 < value < 1
-    }
-    // 10^16 > 2^53: more integer digits than 16 is always too large.
-    if int_digits > 16 {
-        return None;
-    }
-    let int_digits = usize::try_from(int_digits).ok()?;
+    // Digits of the integer part: those before the decimal point once the exponent moved it.
+    let point = i64::try_from(int_len).ok()?.checked_add(exponent)?;
     let mut value: u64 = 0;
     let mut fraction = false;
-    for (i, &d) in significant().enumerate() {
-        if i < int_digits {
-            value = value.checked_mul(10)?.checked_add(u64::from(d.wrapping_sub(b'0')))?;
+    let mut digits: i64 = 0;
+    for (i, &c) in mantissa.iter().enumerate() {
+        if c == b'.' && i == int_len {
+            continue;
+        }
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        let d = u64::from(c.wrapping_sub(b'0'));
+        if digits < point {
+            value = value.checked_mul(10)?.checked_add(d)?;
+            // Already above the limit: too large, or negative and non-zero.
+            if value > MAX_NUMERIC_DATE {
+                return None;
+            }
         } else {
-            fraction |= d != b'0';
+            fraction |= d != 0;
+        }
+        digits = digits.checked_add(1)?;
+    }
+    // Zeros the exponent adds after the digits (10^16 > 2^53 bounds their number).
+    if value != 0 {
+        let zeros = point.saturating_sub(digits);
+        if zeros > 16 {
+            return None;
+        }
+        for _ in 0..zeros {
+            value = value.checked_mul(10)?;
         }
     }
-    // Trailing zeros of a positive scale (at most 15 of them: n ≥ 1).
-    for _ in 0..scale.max(0) {
-        value = value.checked_mul(10)?;
+    if negative {
+        return (value == 0 && !fraction).then_some(0);
     }
     let above = value > MAX_NUMERIC_DATE || (value == MAX_NUMERIC_DATE && fraction);
     (!above).then_some(value)
@@ -359,6 +363,12 @@ impl<'a> JStr<'a> {
     /// Length of the unescaped string.
     pub(crate) fn unescaped_len(&self) -> usize {
         if self.escaped { self.bytes().count() } else { self.raw.len() }
+    }
+
+    /// Whether the unescaped string holds a control byte (0x00–0x1F, 0x7F), raw or escaped.
+    pub(crate) fn has_control(&self) -> bool {
+        let control = |b: u8| b < 0x20 || b == 0x7f;
+        if self.escaped { self.bytes().any(control) } else { self.raw.iter().any(|&b| control(b)) }
     }
 
     /// Whether the unescaped string equals `s`.

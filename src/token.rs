@@ -331,7 +331,7 @@ pub(crate) fn check<'b>(
     };
     // The subject is handed to hosts that copy it into headers and C strings: no control
     // byte or NUL, raw (DEL is valid raw JSON) or escaped.
-    let bad_sub = |s: JStr<'_>| s.unescaped_len() > MAX_SUBJECT || s.bytes().any(|b| b < 0x20 || b == 0x7f);
+    let bad_sub = |s: JStr<'_>| s.unescaped_len() > MAX_SUBJECT || s.has_control();
     if claims.sub.is_some_and(bad_sub) {
         return TokenCheck::malformed();
     }
