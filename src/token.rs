@@ -108,22 +108,12 @@ struct Claims<'a> {
     roles: [Option<Value<'a>>; MAX_KEYS],
 }
 
-fn set_once<T>(slot: &mut Option<T>, v: T) -> Result<(), JsonError> {
-    if slot.replace(v).is_some() { Err(JsonError) } else { Ok(()) }
-}
-
 /// RFC 7519 §2 NumericDate, floored; negative, above 2^53 and non-numbers are malformed.
 fn numeric_date(v: Value<'_>) -> Result<u64, JsonError> {
     match v {
         Value::Num(n) => json::numeric_date(n).ok_or(JsonError),
         _ => Err(JsonError),
     }
-}
-
-/// The dates, which "MUST be a number" (RFC 7519 §4.1.4–6; OpenID Connect Core §2 for
-/// `auth_time`): `null` is malformed for them, where it means absent for other claims.
-fn is_date(name: &[u8]) -> bool {
-    matches!(name, b"exp" | b"nbf" | b"iat" | b"auth_time")
 }
 
 fn parse_claims<'a>(bytes: &'a [u8], keys: &[KeySpec<'_>]) -> Result<Claims<'a>, JsonError> {
@@ -142,68 +132,85 @@ fn parse_claims<'a>(bytes: &'a [u8], keys: &[KeySpec<'_>]) -> Result<Claims<'a>,
     let mut seen = 0u128;
     json::for_each_member(bytes, |name, value| {
         let string = |v: Value<'a>| if let Value::Str(s) = v { Ok(s) } else { Err(JsonError) };
-        name.with_plain::<{ MAX_NAME }, _>(|name, _| {
-            // Every claim we read may appear once, whatever its value.
-            let bit = claim_bit(name, keys);
-            if seen & bit != 0 {
-                return Err(JsonError);
+        // The name is compared once; everything after works on its bits.
+        let bit = name.with_plain::<{ MAX_NAME }, _>(|name, _| claim_bit(name, keys));
+        // Every claim we read may appear once, whatever its value.
+        if seen & bit != 0 {
+            return Err(JsonError);
+        }
+        seen |= bit;
+        // `null` is how many JWT libraries write an optional claim they do not have: it is
+        // absent; a null date is malformed like any other non-number ("MUST be a number").
+        if value == Value::Null {
+            return if bit & DATES != 0 { Err(JsonError) } else { Ok(()) };
+        }
+        match bit & REGISTERED {
+            EXP => c.exp = Some(numeric_date(value)?),
+            NBF => c.nbf = Some(numeric_date(value)?),
+            IAT => c.iat = Some(numeric_date(value)?),
+            AUTH_TIME => c.auth_time = Some(numeric_date(value)?),
+            ISS => c.iss = Some(string(value)?),
+            SUB => c.sub = Some(string(value)?),
+            AUD => {
+                check_string_or_array(value)?;
+                c.aud = Some(value);
             }
-            seen |= bit;
-            // `null` is how many JWT libraries write an optional claim they do not have: it is
-            // absent; a null date is malformed like any other non-number.
-            if value == Value::Null {
-                return if is_date(name) { Err(JsonError) } else { Ok(()) };
+            AMR => {
+                let Value::Array(a) = value else { return Err(JsonError) };
+                check_string_or_array(value)?;
+                c.amr = Some(a);
             }
-            match name {
-                b"exp" => set_once(&mut c.exp, numeric_date(value)?)?,
-                b"nbf" => set_once(&mut c.nbf, numeric_date(value)?)?,
-                b"iat" => set_once(&mut c.iat, numeric_date(value)?)?,
-                b"auth_time" => set_once(&mut c.auth_time, numeric_date(value)?)?,
-                b"iss" => set_once(&mut c.iss, string(value)?)?,
-                b"sub" => set_once(&mut c.sub, string(value)?)?,
-                b"aud" => {
-                    check_string_or_array(value)?;
-                    set_once(&mut c.aud, value)?;
-                }
-                b"amr" => {
-                    let Value::Array(a) = value else { return Err(JsonError) };
-                    check_string_or_array(value)?;
-                    set_once(&mut c.amr, a)?;
-                }
-                b"scope" => set_once(&mut c.scope, string(value)?)?,
-                _ => {}
+            SCOPE => c.scope = Some(string(value)?),
+            _ => {}
+        }
+        // A key's roles claim may also be one of the names above (`scope` excepted).
+        for (i, slot) in c.roles.iter_mut().enumerate() {
+            if bit & roles_bit(i) != 0 {
+                check_string_or_array(value)?;
+                *slot = Some(value);
             }
-            // A key's roles claim may also be one of the names above (`scope` excepted).
-            for (slot, key) in c.roles.iter_mut().zip(keys) {
-                if name == key.roles_claim.as_bytes() {
-                    check_string_or_array(value)?;
-                    set_once(slot, value)?;
-                }
-            }
-            Ok(())
-        })
+        }
+        Ok(())
     })?;
     Ok(c)
 }
 
-/// A bit per claim we read (bits 9 and up: the roles claim of key `i`), for duplicates.
+// A bit per claim we read, for duplicates and dispatch; bits 9 and up: the roles claim of key `i`.
+const EXP: u128 = 1;
+const NBF: u128 = 2;
+const IAT: u128 = 4;
+const AUTH_TIME: u128 = 8;
+const ISS: u128 = 16;
+const SUB: u128 = 32;
+const AUD: u128 = 64;
+const AMR: u128 = 128;
+const SCOPE: u128 = 256;
+const REGISTERED: u128 = 511;
+/// The NumericDates (RFC 7519 §4.1.4–6; OpenID Connect Core §2 for `auth_time`).
+const DATES: u128 = EXP | NBF | IAT | AUTH_TIME;
+
+fn roles_bit(key: usize) -> u128 {
+    u32::try_from(key).ok().and_then(|i| 512u128.checked_shl(i)).unwrap_or(0)
+}
+
+/// The bits of claim `name` (registered ones, and the roles claim of every key that reads it).
 fn claim_bit(name: &[u8], keys: &[KeySpec<'_>]) -> u128 {
     let registered: u128 = match name {
-        b"exp" => 1,
-        b"nbf" => 2,
-        b"iat" => 4,
-        b"iss" => 8,
-        b"sub" => 16,
-        b"aud" => 32,
-        b"amr" => 64,
-        b"scope" => 128,
-        b"auth_time" => 256,
+        b"exp" => EXP,
+        b"nbf" => NBF,
+        b"iat" => IAT,
+        b"auth_time" => AUTH_TIME,
+        b"iss" => ISS,
+        b"sub" => SUB,
+        b"aud" => AUD,
+        b"amr" => AMR,
+        b"scope" => SCOPE,
         _ => 0,
     };
     keys.iter()
         .enumerate()
         .filter(|(_, k)| name == k.roles_claim.as_bytes())
-        .fold(registered, |bits, (i, _)| bits | u32::try_from(i).ok().and_then(|i| 512u128.checked_shl(i)).unwrap_or(0))
+        .fold(registered, |bits, (i, _)| bits | roles_bit(i))
 }
 
 /// A string, or an array of at most [`MAX_CLAIM_ELEMENTS`] strings.
