@@ -322,3 +322,45 @@ fn head_is_admitted_by_rules_that_list_get() {
         .eval(&e);
     assert_eq!((o.reason, o.rule.as_deref(), o.allow_methods.as_deref()), ("preflight", Some("items"), Some("GET")));
 }
+
+/// JSON escapes mean what every JSON library reads: an escaped `kid` or `alg` is the same
+/// string, an escaped member name is the same member (so `"ex\u0070"` duplicates `exp`), and a
+/// member name differing in case is another member.
+#[test]
+fn escaped_jose_members_mean_what_json_libraries_read() {
+    let claims =
+        format!(r#"{{"sub":"alice","iss":"{ISSUER}","aud":"edge-api","roles":["reader"],"exp":{}}}"#, NOW + 600);
+    let signed = |header: &str, claims: &str| items(&jws(Alg::Hs256, header, claims, SECRET_256)).reason;
+    assert_eq!(signed(r#"{"alg":"HS256","kid":"k\u0032\u00356"}"#, &claims), "allowed");
+    assert_eq!(signed(r#"{"alg":"HS\u0032\u00356","kid":"k256"}"#, &claims), "allowed");
+    assert_eq!(signed(r#"{"\u0061lg":"HS256","kid":"k256"}"#, &claims), "allowed");
+    assert_eq!(signed(r#"{"alg":"HS256","kid":"k256\u0000"}"#, &claims), "token_unknown_key");
+    assert_eq!(signed(r#"{"Alg":"HS256","kid":"k256"}"#, &claims), "credentials_malformed");
+    assert_eq!(signed(r#"{"alg":"HS256","\u0061lg":"none","kid":"k256"}"#, &claims), "credentials_malformed");
+    assert_eq!(signed(r#"{"alg":"HS256","kid":"k256","cr\u0069t":["exp"]}"#, &claims), "credentials_malformed");
+    let h = r#"{"alg":"HS256","kid":"k256"}"#;
+    let dup = claims.replace(r#""exp":"#, &format!(r#""ex\u0070":{},"exp":"#, NOW + 9999));
+    assert_eq!(signed(h, &dup), "credentials_malformed");
+    let dup_aud = claims.replace(r#""aud":"edge-api""#, r#""aud":"edge-api","\u0061ud":"other""#);
+    assert_eq!(signed(h, &dup_aud), "credentials_malformed");
+    let escaped_aud = claims.replace(r#""aud":"edge-api""#, r#""aud":"edge\u002dapi""#);
+    assert_eq!(signed(h, &escaped_aud), "allowed");
+    // More aud values than the engine reads is malformed, not a partial read.
+    let many: Vec<String> = (0..65).map(|i| format!("\"a{i}\"")).collect();
+    let huge_aud = claims.replace(r#""aud":"edge-api""#, &format!(r#""aud":[{},"edge-api"]"#, many.join(",")));
+    assert_eq!(signed(h, &huge_aud), "credentials_malformed");
+}
+
+/// The leeway boundaries are those of RFC 7519 and PyJWT: expired when `exp ≤ now − leeway`,
+/// not yet valid when `nbf > now + leeway`.
+#[test]
+fn leeway_boundaries_match_the_libraries() {
+    let iat = (NOW - 100).to_string();
+    let exp_at = |d: i64| items(&k256_dates(&iat, None, &(NOW.cast_signed() + d).to_string())).reason;
+    assert_eq!(exp_at(-60), "token_expired");
+    assert_eq!(exp_at(-59), "allowed");
+    let exp = (NOW + 600).to_string();
+    let nbf_at = |d: u64| items(&k256_dates(&iat, Some(&(NOW + d).to_string()), &exp)).reason;
+    assert_eq!(nbf_at(60), "allowed");
+    assert_eq!(nbf_at(61), "token_not_yet_valid");
+}
