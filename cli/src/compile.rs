@@ -1286,6 +1286,26 @@ mod tests {
     }
 
     #[test]
+    fn origins_with_underscores_compile_as_browsers_send_them() {
+        // WHATWG URL hosts may hold `_` (SPEC §5); such origins must be listable.
+        let out = compile(&rule("origins = [\"https://My_App.example.com\", \"https://*.dev_corp.example.com:8443\"]"));
+        assert!(errors(&rule("origins = [\"https://my_app.example.com\"]")).is_empty());
+        let compiled = out.compiled.expect("compiles");
+        let body = compiled.body().expect("body");
+        assert_eq!(
+            body.origins.as_slice(),
+            &[
+                warden::policy::OriginPattern::Exact { scheme: "https", host: "my_app.example.com", port: None },
+                warden::policy::OriginPattern::Subdomains {
+                    scheme: "https",
+                    suffix: "dev_corp.example.com",
+                    port: Some(8443),
+                },
+            ]
+        );
+    }
+
+    #[test]
     fn defaults_are_merged_into_every_rule() {
         let text = format!(
             "{BASE}[defaults]\nip_deny = [\"203.0.113.0/24\"]\nip_allow = [\"10.0.0.0/8\"]\norigins = [\"https://A.example.com:443\"]\n\

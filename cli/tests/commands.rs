@@ -360,7 +360,7 @@ fn missing_and_short_keys_are_named_by_id() {
 }
 
 #[test]
-fn tokens_with_several_audiences_amr_and_no_kid_verify() {
+fn tokens_with_several_audiences_amr_and_no_kid_are_minted_and_checked() {
     let t = mint(&[
         "--kid",
         "ops-hs512",
@@ -389,6 +389,11 @@ fn tokens_with_several_audiences_amr_and_no_kid_verify() {
     let header: serde_json::Value =
         serde_json::from_slice(&base64_url_decode(t.split('.').next().expect("header"))).expect("header json");
     assert_eq!(header, serde_json::json!({"alg": "HS512", "typ": "JWT"}));
+    // The key names no audience, so a token that names some is not for it (RFC 7519 §4.1.3).
+    let auth = format!("Authorization: Bearer {t}");
+    let (code, j) = eval_json(&["--method", "GET", "--path", "/api/x", "-H", &auth]);
+    assert_eq!((code, j["reason"].as_str()), (2, Some("token_audience_mismatch")), "{j}");
+    let t = mint(&["--kid", "ops-hs512", "--alg", "HS512", "--no-kid", "--sub", "ops", "--amr", "mfa"]);
     let auth = format!("Authorization: Bearer {t}");
     let (code, j) = eval_json(&["--method", "GET", "--path", "/api/x", "-H", &auth]);
     assert_eq!(code, 0, "{j}");

@@ -258,7 +258,9 @@ fn parse_origin(value: &[u8]) -> Option<ReqOrigin> {
             None => (rest, None),
         };
         let labels_ok = !host.is_empty()
-            && host.split('.').all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+            && host
+                .split('.')
+                .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
         if !labels_ok {
             return None;
         }
@@ -632,6 +634,9 @@ fn presented(req: &ModelRequest, api_key_header: &str) -> Presented {
         Presented::Bearer(cred)
     } else if scheme.eq_ignore_ascii_case(b"basic") {
         Presented::Basic(cred)
+    } else if scheme.eq_ignore_ascii_case(b"apikey") {
+        // SPEC §6: the scheme the `ApiKey` challenge names.
+        Presented::ApiKey(cred)
     } else {
         Presented::OtherScheme
     }
@@ -727,17 +732,56 @@ struct TokenFacts {
     audience_ok: bool,
     mfa: bool,
     iat: Option<u64>,
+    auth_time: Option<u64>,
     exp: u64,
     roles: u64,
     sub: Option<String>,
 }
 
-fn uint53(n: &str) -> Option<u64> {
-    if n.is_empty() || n.len() > 16 || !n.bytes().all(|c| c.is_ascii_digit()) {
+/// A NumericDate (RFC 7519 §2) from JSON number text, floored; `None` for negative values and
+/// values above 2^53 (SPEC §6). Done by moving the decimal point in the digit string.
+fn numeric_date(n: &str) -> Option<u64> {
+    let (negative, n) = match n.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, n),
+    };
+    let (mantissa, exponent) = match n.find(['e', 'E']) {
+        Some(i) => (
+            &n[..i],
+            n[i + 1..].parse::<i64>().unwrap_or(if n[i + 1..].starts_with('-') { i64::MIN } else { i64::MAX }),
+        ),
+        None => (n, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = format!("{int}{frac}");
+    if digits.bytes().all(|c| c == b'0') {
+        return Some(0);
+    }
+    if negative {
         return None;
     }
-    let v: u64 = n.parse().ok()?;
-    (v < 1 << 53).then_some(v)
+    // Position of the decimal point in `digits` after applying the exponent.
+    let point = i64::try_from(int.len()).unwrap().saturating_add(exponent);
+    let (int_part, frac_part) = if point <= 0 {
+        (String::new(), digits)
+    } else if point >= i64::try_from(digits.len()).unwrap() {
+        if point > 10_000 {
+            return None;
+        }
+        (format!("{digits}{}", "0".repeat(usize::try_from(point).unwrap() - digits.len())), String::new())
+    } else {
+        let p = usize::try_from(point).unwrap();
+        (digits[..p].to_string(), digits[p..].to_string())
+    };
+    let int_part = int_part.trim_start_matches('0');
+    let limit = (1u64 << 53).to_string();
+    let fraction = frac_part.bytes().any(|c| c != b'0');
+    let above = int_part.len() > limit.len()
+        || (int_part.len() == limit.len() && (int_part > limit.as_str() || (int_part == limit && fraction)));
+    if above {
+        return None;
+    }
+    Some(if int_part.is_empty() { 0 } else { int_part.parse().unwrap() })
 }
 
 /// A string or an array of at most MAX_CLAIM_ELEMENTS strings: its strings.
@@ -817,7 +861,8 @@ fn check_token(token: &[u8], policy: &PolicyBody<'_>, keyring: &[(String, Vec<u8
     let Some(alg_name) = alg_name else { return Malformed };
 
     // Claims: registered claims of the wrong type or sent twice make the token malformed.
-    let (mut exp, mut nbf, mut iat): (Option<u64>, Option<u64>, Option<u64>) = (None, None, None);
+    let (mut exp, mut nbf, mut iat, mut auth_time): (Option<u64>, Option<u64>, Option<u64>, Option<u64>) =
+        (None, None, None, None);
     let (mut iss, mut sub, mut scope): (Option<String>, Option<String>, Option<String>) = (None, None, None);
     let (mut aud, mut amr): (Option<Vec<String>>, Option<Vec<String>>) = (None, None);
     fn once<T>(slot: &Option<T>) -> bool {
@@ -827,7 +872,7 @@ fn check_token(token: &[u8], policy: &PolicyBody<'_>, keyring: &[(String, Vec<u8
     // Every claim the engine reads may appear once, whatever its value; `null` means absent
     // for every claim but `exp` (how many JWT libraries write an optional claim they lack).
     let read = |name: &str| {
-        matches!(name, "exp" | "nbf" | "iat" | "iss" | "sub" | "aud" | "amr" | "scope")
+        matches!(name, "exp" | "nbf" | "iat" | "auth_time" | "iss" | "sub" | "aud" | "amr" | "scope")
             || policy.keys.iter().any(|k| k.roles_claim == name)
     };
     let mut seen: Vec<&str> = Vec::new();
@@ -838,20 +883,22 @@ fn check_token(token: &[u8], policy: &PolicyBody<'_>, keyring: &[(String, Vec<u8
             }
             seen.push(name);
         }
+        // The dates "MUST be a number" (RFC 7519, OpenID Connect for auth_time).
         if *value == Json::Null {
-            if name == "exp" {
+            if matches!(name.as_str(), "exp" | "nbf" | "iat" | "auth_time") {
                 return Malformed;
             }
             continue;
         }
         match name.as_str() {
-            "exp" | "nbf" | "iat" => {
+            "exp" | "nbf" | "iat" | "auth_time" => {
                 let Json::Num(n) = value else { return Malformed };
-                let Some(n) = uint53(n) else { return Malformed };
+                let Some(n) = numeric_date(n) else { return Malformed };
                 let slot = match name.as_str() {
                     "exp" => &mut exp,
                     "nbf" => &mut nbf,
-                    _ => &mut iat,
+                    "iat" => &mut iat,
+                    _ => &mut auth_time,
                 };
                 if !once(slot) {
                     return Malformed;
@@ -898,7 +945,7 @@ fn check_token(token: &[u8], policy: &PolicyBody<'_>, keyring: &[(String, Vec<u8
         }
     }
     let Some(exp) = exp else { return Malformed };
-    if sub.as_ref().is_some_and(|s| s.len() > MAX_SUBJECT) {
+    if sub.as_ref().is_some_and(|s| s.len() > MAX_SUBJECT || s.chars().any(|c| c < ' ' || c == '\u{7f}')) {
         return Malformed;
     }
 
@@ -950,6 +997,7 @@ fn check_token(token: &[u8], policy: &PolicyBody<'_>, keyring: &[(String, Vec<u8
             audience_ok: false,
             mfa: false,
             iat,
+            auth_time,
             exp,
             roles: 0,
             sub,
@@ -961,7 +1009,11 @@ fn check_token(token: &[u8], policy: &PolicyBody<'_>, keyring: &[(String, Vec<u8
     let late = now.saturating_add(leeway);
     let not_yet_valid = nbf.is_some_and(|n| n > late) || iat.is_some_and(|i| i > late);
     let issuer_ok = key.issuer.is_none_or(|want| iss.as_deref() == Some(want));
-    let audience_ok = key.audience.is_none_or(|want| aud.as_ref().is_some_and(|a| a.iter().any(|x| x == want)));
+    // RFC 7519 §4.1.3: a present aud must name the recipient; a key without audience names none.
+    let audience_ok = match key.audience {
+        Some(want) => aud.as_ref().is_some_and(|a| a.iter().any(|x| x == want)),
+        None => aud.is_none(),
+    };
     let mfa = amr.as_ref().is_some_and(|a| a.iter().any(|x| x == "mfa"));
 
     let mut names: Vec<String> = role_claims.get(key_index).cloned().flatten().unwrap_or_default();
@@ -984,6 +1036,7 @@ fn check_token(token: &[u8], policy: &PolicyBody<'_>, keyring: &[(String, Vec<u8
         audience_ok,
         mfa,
         iat,
+        auth_time,
         exp,
         roles,
         sub,
@@ -1044,10 +1097,15 @@ pub fn evaluate(policy: &PolicyBody<'_>, keyring: &[(String, Vec<u8>)], req: &Mo
     let preflight = req.method == b"OPTIONS" && origin.is_some() && acrm.is_some();
     let method: &[u8] = if preflight { acrm.as_deref().unwrap() } else { &req.method };
 
-    // Row 3: the first rule whose method and path match.
-    let method_ok = |r: &Rule<'_>| {
-        r.any_method || policy.methods.iter().enumerate().any(|(i, m)| r.methods.contains(i) && m.as_bytes() == method)
+    // Row 3: the first rule whose method and path match. A method is one RFC 9110 token, and
+    // a rule that lists GET also takes HEAD (SPEC §3, §5).
+    let tchar = |c: u8| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c);
+    let is_token = !method.is_empty() && method.iter().all(|&c| tchar(c));
+    let lists = |r: &Rule<'_>, name: &[u8]| {
+        policy.methods.iter().enumerate().any(|(i, m)| r.methods.contains(i) && m.as_bytes() == name)
     };
+    let method_ok =
+        |r: &Rule<'_>| is_token && (r.any_method || lists(r, method) || (method == b"HEAD" && lists(r, b"GET")));
     let Some(rule) = policy.rules.iter().find(|r| pattern_matches(r.path, &path) && method_ok(r)) else {
         let path_matches = policy.rules.iter().any(|r| pattern_matches(r.path, &path));
         let reason = if path_matches && !preflight { "method_not_allowed" } else { "no_matching_rule" };
@@ -1156,9 +1214,16 @@ pub fn evaluate(policy: &PolicyBody<'_>, keyring: &[(String, Vec<u8>)], req: &Mo
                 (!facts.issuer_ok, "token_issuer_mismatch"),
                 (!facts.audience_ok, "token_audience_mismatch"),
                 (rule.require_mfa && !facts.mfa, "mfa_required"),
+                // RFC 9470 §4: from auth_time, else iat; neither, or a time after now + leeway,
+                // cannot be measured from.
                 (
-                    rule.max_auth_age_s
-                        .is_some_and(|max| facts.iat.is_none_or(|iat| req.now.saturating_sub(iat) > u64::from(max))),
+                    rule.max_auth_age_s.is_some_and(|max| {
+                        let late = req.now.saturating_add(u64::from(policy.settings.leeway_s));
+                        facts
+                            .auth_time
+                            .or(facts.iat)
+                            .is_none_or(|at| at > late || req.now.saturating_sub(at) > u64::from(max))
+                    }),
                     "auth_too_old",
                 ),
             ];
