@@ -10,6 +10,10 @@
 #       fails when the figure differs from MEASURED by more than the tolerance (default 0:
 #       exact; sizes that move with every code change, flash and stack, get 1–2 %)
 #   .ci/figures.sh get FILE NAME            prints the figure
+#   .ci/figures.sh set FILE NAME VALUE      writes VALUE as the figure (digits grouped by 3)
+#   FIGURES_UPDATE=1 (in the environment of a stage or of `check`): a figure that differs is
+#       rewritten with the measured value instead of failing, for re-measuring after an
+#       intended change; review the diff and commit it
 #   .ci/figures.sh type-sizes               checks the Cortex-M4 type sizes of README.md
 #       (Engine with the default capacities, RAM per unit of the table capacities) with rustc's
 #       -Zprint-type-sizes on the stable compiler (RUSTC_BOOTSTRAP=1)
@@ -28,6 +32,13 @@ get() {
   echo "$n"
 }
 
+set_figure() {
+  local file=$1 name=$2 value=$3 grouped
+  grouped=$(printf '%s' "$value" | rev | sed 's/\([0-9]\{3\}\)/\1 /g; s/ $//' | rev)
+  get "$file" "$name" >/dev/null
+  sed -i "s/^\(\(.*[^0-9 ]\)\{0,1\} *\)\([0-9][0-9 ]*[0-9]\|[0-9]\)\( *<!-- figure $name -->\)/\1$grouped\4/" "$file"
+}
+
 check() {
   local file=$1 name=$2 measured=$3 tol=${4:-0} doc
   doc=$(get "$file" "$name")
@@ -35,6 +46,11 @@ check() {
   if [ $((diff * 100)) -le $((tol * doc)) ]; then
     printf 'figure %-30s %-18s documented %8s, measured %8s: ok\n' "$name" "$file" "$doc" "$measured"
   else
+    if [ -n "${FIGURES_UPDATE:-}" ]; then
+      set_figure "$file" "$name" "$measured"
+      printf 'figure %-30s %-18s documented %8s, measured %8s: UPDATED\n' "$name" "$file" "$doc" "$measured"
+      return 0
+    fi
     printf 'figure %-30s %-18s documented %8s, measured %8s: DIFFERS (tolerance %s%%)\n' "$name" "$file" "$doc" "$measured" "$tol"
     echo "  re-measure with the command beside the figure in $file and write the new number there"
     return 1
@@ -62,7 +78,8 @@ type_sizes() {
 
 case ${1:-} in
   get) get "$2" "$3" ;;
+  set) set_figure "$2" "$3" "$4" ;;
   check) check "$2" "$3" "$4" "${5:-0}" ;;
   type-sizes) type_sizes ;;
-  *) sed -n '2,18p' "$0"; exit 2 ;;
+  *) sed -n '2,22p' "$0"; exit 2 ;;
 esac
