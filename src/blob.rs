@@ -17,7 +17,7 @@
 //! MAC protects everything. Table sizes sit in the header so that a blob over this build's
 //! capacities is refused with a typed error before the body is decoded.
 
-use crate::capacity;
+use crate::capacity::Capacities;
 use crate::error::{Capacity, EncodeError, LoadError};
 use crate::policy::PolicyBody;
 
@@ -68,16 +68,19 @@ impl TableSizes {
         })
     }
 
-    fn as_array(self) -> [(Capacity, u16, usize); 7] {
-        [
-            (Capacity::Methods, self.methods, capacity::MAX_METHODS),
-            (Capacity::Roles, self.roles, capacity::MAX_ROLES),
-            (Capacity::Keys, self.keys, capacity::MAX_KEYS),
-            (Capacity::Credentials, self.credentials, capacity::MAX_CREDENTIALS),
-            (Capacity::Ranges, self.ranges, capacity::MAX_RANGES),
-            (Capacity::Origins, self.origins, capacity::MAX_ORIGINS),
-            (Capacity::Rules, self.rules, capacity::MAX_RULES),
-        ]
+    /// Entries of one table.
+    #[must_use]
+    pub fn count(&self, what: Capacity) -> usize {
+        let n = match what {
+            Capacity::Methods => self.methods,
+            Capacity::Roles => self.roles,
+            Capacity::Keys => self.keys,
+            Capacity::Credentials => self.credentials,
+            Capacity::Ranges => self.ranges,
+            Capacity::Origins => self.origins,
+            Capacity::Rules => self.rules,
+        };
+        usize::from(n)
     }
 
     /// Whether the body's tables have exactly these sizes.
@@ -85,14 +88,13 @@ impl TableSizes {
         TableSizes::of(body).is_ok_and(|s| s == self)
     }
 
-    /// The first table over this build's capacity.
-    pub(crate) fn check_capacity(self) -> Result<(), LoadError> {
-        for (what, count, limit) in self.as_array() {
-            if usize::from(count) > limit {
-                return Err(LoadError::CapacityExceeded { what, count: usize::from(count), limit });
-            }
-        }
-        Ok(())
+    /// Checks the tables against `capacities` (this build's, or another build's, e.g. a
+    /// firmware's, for tools that check a blob before it is flashed).
+    ///
+    /// # Errors
+    /// [`LoadError::CapacityExceeded`] for the first table over its limit.
+    pub fn check(&self, capacities: &Capacities) -> Result<(), LoadError> {
+        capacities.check(|what| self.count(what))
     }
 }
 
@@ -238,7 +240,7 @@ pub(crate) fn open<'a>(blob: &'a [u8], verify_key: Option<&[u8]>) -> Result<(Blo
     if digest != info.body_sha256 {
         return Err(LoadError::DigestMismatch);
     }
-    info.tables.check_capacity()?;
+    info.tables.check(&Capacities::THIS_BUILD)?;
     Ok((info, body))
 }
 

@@ -23,7 +23,8 @@ pub(crate) enum Presented<'r> {
     Bearer(&'r [u8]),
     /// `Authorization: Basic …` (the encoded value, possibly empty).
     Basic(&'r [u8]),
-    /// The API-key header's value.
+    /// The API-key header's value, or `Authorization: ApiKey …` (the scheme the `ApiKey`
+    /// challenge names).
     ApiKey(&'r [u8]),
     /// `Authorization` with another scheme (`Digest …`): a scheme no rule accepts.
     OtherScheme,
@@ -116,6 +117,8 @@ fn parse_authorization(v: &[u8]) -> Presented<'_> {
         Presented::Bearer(cred)
     } else if scheme.eq_ignore_ascii_case(b"basic") {
         Presented::Basic(cred)
+    } else if scheme.eq_ignore_ascii_case(b"apikey") {
+        Presented::ApiKey(cred)
     } else {
         Presented::OtherScheme
     }
@@ -243,6 +246,11 @@ mod tests {
         assert_eq!(p(&[h("authorization", "")]), Presented::Unparseable);
         assert_eq!(p(&[h("authorization", "Bea\"rer x")]), Presented::Unparseable);
         assert_eq!(p(&[h("X-Api-Key", "k")]), Presented::ApiKey(b"k"));
+        assert_eq!(p(&[h("authorization", "ApiKey k")]), Presented::ApiKey(b"k"));
+        assert_eq!(p(&[h("authorization", "apikey   k ")]), Presented::ApiKey(b"k"));
+        assert_eq!(p(&[h("authorization", "ApiKey")]), Presented::ApiKey(b""));
+        assert_eq!(p(&[h("authorization", "ApiKey k"), h("x-api-key", "k")]), Presented::Ambiguous);
+        assert_eq!(p(&[h("authorization", "Api-Key k")]), Presented::OtherScheme);
         assert_eq!(p(&[h("x-api-key", "k"), h("authorization", "Bearer t")]), Presented::Ambiguous);
         assert_eq!(p(&[h("authorization", "Bearer t"), h("authorization", "Bearer t")]), Presented::Ambiguous);
         assert_eq!(p(&[h("x-api-key", "a"), h("x-api-key", "a")]), Presented::Ambiguous);

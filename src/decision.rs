@@ -42,6 +42,7 @@ pub struct Unauthorized<'a> {
     pub(crate) reason: UnauthorizedReason,
     pub(crate) rule: &'a str,
     pub(crate) challenges: Challenges<'a>,
+    pub(crate) cors: Option<CorsAnswer<'a>>,
 }
 
 /// Details of a 403.
@@ -52,6 +53,7 @@ pub struct Forbidden<'a> {
     pub(crate) subject: Option<Subject<'a>>,
     pub(crate) roles: Roles<'a>,
     pub(crate) challenge: Option<Challenge<'a>>,
+    pub(crate) cors: Option<CorsAnswer<'a>>,
 }
 
 impl<'a> Decision<'a> {
@@ -111,11 +113,17 @@ impl<'a> Decision<'a> {
         }
     }
 
-    /// The CORS answer of an Allow that had an allowed `origin` (and of every preflight Allow).
+    /// The CORS answer: present when the governing rule lists origins and the request sent an
+    /// allowed `origin`, on an Allow (every preflight Allow included) and on a 401 or 403
+    /// decided after the origin check (every 401, and `insufficient_role`), so that a browser
+    /// page can read the denial. Send a denial's answer with
+    /// `Access-Control-Expose-Headers: WWW-Authenticate`. `None` for a rule without origins and
+    /// for the 403s of rows 1–6.
     pub const fn cors(&self) -> Option<&CorsAnswer<'a>> {
         match self {
             Self::Allow(a) => a.cors.as_ref(),
-            _ => None,
+            Self::Unauthorized(u) => u.cors.as_ref(),
+            Self::Forbidden(f) => f.cors.as_ref(),
         }
     }
 
@@ -140,6 +148,10 @@ impl<'a> Allowed<'a> {
     pub const fn rule(&self) -> &'a str {
         self.rule
     }
+    /// The CORS answer, when the rule lists origins and an allowed `origin` was sent.
+    pub const fn cors(&self) -> Option<&CorsAnswer<'a>> {
+        self.cors.as_ref()
+    }
 }
 
 impl<'a> Unauthorized<'a> {
@@ -155,6 +167,12 @@ impl<'a> Unauthorized<'a> {
     pub const fn challenges(&self) -> Challenges<'a> {
         self.challenges
     }
+    /// The CORS answer, when the rule lists origins and an allowed `origin` was sent: every 401
+    /// is decided after the origin check, so a browser page may read it (send it with
+    /// `Access-Control-Expose-Headers: WWW-Authenticate`).
+    pub const fn cors(&self) -> Option<&CorsAnswer<'a>> {
+        self.cors.as_ref()
+    }
 }
 
 impl<'a> Forbidden<'a> {
@@ -165,6 +183,11 @@ impl<'a> Forbidden<'a> {
     /// Governing rule, if one matched.
     pub const fn rule(&self) -> Option<&'a str> {
         self.rule
+    }
+    /// The CORS answer of an `insufficient_role` (decided after the origin check) when the rule
+    /// lists origins and an allowed `origin` was sent; `None` for every other 403.
+    pub const fn cors(&self) -> Option<&CorsAnswer<'a>> {
+        self.cors.as_ref()
     }
 }
 
@@ -256,7 +279,7 @@ impl<'a> Roles<'a> {
     }
 }
 
-/// CORS headers to send with an Allow.
+/// CORS headers to send with a decision: an Allow, or a 401/403 a browser page may read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CorsAnswer<'a> {
     pub(crate) allow_origin: &'a str,

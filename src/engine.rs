@@ -303,17 +303,22 @@ impl<'a> Engine<'a> {
         let preflight = req.method == b"OPTIONS" && scanned.origin.is_some() && scanned.acrm.is_some();
         let method = if preflight { scanned.acrm.unwrap_or(&[]) } else { req.method };
 
-        // Row 3: every rule's method and path.
+        // Row 3: every rule's method and path. A method is one RFC 9110 token (anything else,
+        // e.g. a preflight's `PATCH, DELETE`, matches no rule, `*` included); a rule that takes
+        // GET also takes HEAD, as servers run GET handlers for HEAD (SPEC §3).
+        let method_ok = !method.is_empty() && method.iter().all(|&c| load::is_tchar(c));
+        let head = ct::eq_public(method, b"HEAD");
         let mut method_bits = 0u32;
         for (i, m) in p.methods.iter().enumerate() {
-            method_bits |= bit32(i) & 0u32.wrapping_sub(u32::from(ct::eq_public(m.as_bytes(), method)));
+            let hit = ct::eq_public(m.as_bytes(), method) || (head && m.as_bytes() == b"GET");
+            method_bits |= bit32(i) & 0u32.wrapping_sub(u32::from(hit));
         }
         let mut governing = usize::MAX;
         let mut found = false;
         let mut path_any = false;
         for (i, (r, shape)) in p.rules.iter().zip(&self.shapes).enumerate() {
             let path_hit = path.matches(r.path, *shape);
-            let method_hit = r.any_method | (r.methods.0 & method_bits != 0);
+            let method_hit = method_ok & (r.any_method | (r.methods.0 & method_bits != 0));
             let hit = path_hit & method_hit;
             let take = hit & !found;
             // The mask goes through `black_box` so the optimizer cannot turn the select back
@@ -387,9 +392,7 @@ impl<'a> Engine<'a> {
         let audience_mismatch = choice(bearer) & !tc(|t| t.audience_ok);
         let mfa_required = bearer && rule.require_mfa && !tb(|t| t.mfa);
         let too_old = bearer
-            && rule
-                .max_auth_age_s
-                .is_some_and(|max| t.and_then(|t| t.iat).is_none_or(|iat| now.saturating_sub(iat) > u64::from(max)));
+            && rule.max_auth_age_s.is_some_and(|max| t.and_then(|t| t.auth_age).is_none_or(|age| age > u64::from(max)));
 
         // Row 17 on the (secret-derived) role set of whichever credential matched.
         let roles = if bearer { t.map_or(0, |t| t.roles) } else { cred.roles };
@@ -519,10 +522,14 @@ impl<'a> Engine<'a> {
             Reason::Unauthorized(reason) => {
                 let schemes: &'s [Scheme] = rule.map_or(&[], |r| &r.auth);
                 let bearer = bearer_error(reason, ctx.bearer, rule);
+                // Every 401 comes after row 6: an allowed origin gets the CORS answer, so the
+                // page can read the status and the challenges.
+                let cors = rule.and_then(|r| self.cors(r, ctx, false));
                 Decision::Unauthorized(Unauthorized {
                     reason,
                     rule: rule_name.unwrap_or(""),
                     challenges: Challenges { realm, schemes, bearer },
+                    cors,
                 })
             }
             Reason::Forbidden(reason) => {
@@ -541,12 +548,15 @@ impl<'a> Engine<'a> {
                     | ForbiddenReason::NoMatchingRule => None,
                     _ => rule_name,
                 };
+                // Of the 403s only `insufficient_role` (row 17) comes after the origin check.
+                let cors = if insufficient { rule.and_then(|r| self.cors(r, ctx, false)) } else { None };
                 Decision::Forbidden(Forbidden {
                     reason,
                     rule: rule_name,
                     subject: if insufficient { subject() } else { None },
                     roles: if insufficient { roles } else { Roles::NONE },
                     challenge,
+                    cors,
                 })
             }
         }
@@ -570,7 +580,8 @@ impl<'a> Engine<'a> {
             return None;
         }
         let origin = core::str::from_utf8(ctx.origin?).ok()?;
-        // Only a valid, allowed origin reaches an Allow with a non-empty origin list.
+        // Only a valid, allowed origin gets past row 6 on a rule with a non-empty origin list,
+        // and every caller decides after row 6.
         Origin::parse(origin.as_bytes())?;
         let p = &self.policy;
         let preflight = if preflight && ctx.preflight {

@@ -25,6 +25,44 @@ pub enum Capacity {
 }
 
 impl Capacity {
+    /// Every capacity, in the order of the compiled policy's header (`docs/format.md`).
+    pub const ALL: [Self; 7] =
+        [Self::Methods, Self::Roles, Self::Keys, Self::Credentials, Self::Ranges, Self::Origins, Self::Rules];
+
+    /// What it counts, in the plural (`rules`, `distinct roles`, …).
+    #[must_use]
+    pub const fn what(self) -> &'static str {
+        match self {
+            Self::Methods => "distinct methods",
+            Self::Roles => "distinct roles",
+            Self::Keys => "keys",
+            Self::Credentials => "credentials",
+            Self::Ranges => "distinct IP ranges",
+            Self::Origins => "distinct origins",
+            Self::Rules => "rules",
+        }
+    }
+
+    /// The build's setting for it (variable, value, default, range).
+    #[must_use]
+    pub fn setting(self) -> Option<&'static crate::capacity::Setting> {
+        crate::capacity::SETTINGS.iter().find(|s| s.constant == self.constant())
+    }
+
+    /// The environment variable that sets it at build time (`WARDEN_MAX_RULES`, …).
+    #[must_use]
+    pub const fn variable(self) -> &'static str {
+        match self {
+            Self::Methods => "WARDEN_MAX_METHODS",
+            Self::Roles => "WARDEN_MAX_ROLES",
+            Self::Keys => "WARDEN_MAX_KEYS",
+            Self::Credentials => "WARDEN_MAX_CREDENTIALS",
+            Self::Ranges => "WARDEN_MAX_RANGES",
+            Self::Origins => "WARDEN_MAX_ORIGINS",
+            Self::Rules => "WARDEN_MAX_RULES",
+        }
+    }
+
     /// Name of the constant (`MAX_RULES`, …).
     #[must_use]
     pub const fn constant(self) -> &'static str {
@@ -68,11 +106,12 @@ pub enum LoadError {
     SignatureInvalid,
     /// The bundle verify key is shorter than 32 bytes.
     BundleKeyTooShort,
-    /// A table is larger than this build's capacity.
+    /// A table is larger than this build's capacity. Its `Display` names the capacity, what
+    /// the policy needs and the limit.
     CapacityExceeded {
         /// Which capacity.
         what: Capacity,
-        /// Size in the blob.
+        /// Entries of that table in the policy (what it needs).
         count: usize,
         /// This build's limit.
         limit: usize,
@@ -212,9 +251,13 @@ impl fmt::Display for LoadError {
             Self::SignatureMissing => f.write_str("compiled policy is not signed but a verify key was given"),
             Self::SignatureInvalid => f.write_str("compiled policy signature does not verify"),
             Self::BundleKeyTooShort => f.write_str("bundle verify key is shorter than 32 bytes"),
-            Self::CapacityExceeded { what, count, limit } => {
-                write!(f, "compiled policy has {count} entries where {} is {limit}", what.constant())
-            }
+            Self::CapacityExceeded { what, count, limit } => write!(
+                f,
+                "compiled policy has {count} {}, more than this build's {} of {limit} (build with {}={count} or more)",
+                what.what(),
+                what.constant(),
+                what.variable()
+            ),
             Self::BodyMalformed => f.write_str("compiled policy body is malformed"),
             Self::Invalid(what) => write!(f, "compiled policy is invalid: {what}"),
             Self::KeyMissing { key } => write!(f, "keyring has no secret for the policy's key #{key}"),
@@ -256,3 +299,29 @@ impl fmt::Display for EncodeError {
 }
 
 impl core::error::Error for EncodeError {}
+
+#[cfg(test)]
+mod tests {
+    use std::string::ToString;
+
+    use super::*;
+
+    #[test]
+    fn capacity_errors_name_the_capacity_the_need_and_the_limit() {
+        let e = LoadError::CapacityExceeded { what: Capacity::Rules, count: 19, limit: 16 };
+        assert_eq!(
+            e.to_string(),
+            "compiled policy has 19 rules, more than this build's MAX_RULES of 16 (build with WARDEN_MAX_RULES=19 or more)"
+        );
+    }
+
+    #[test]
+    fn every_capacity_has_its_build_setting() {
+        for what in Capacity::ALL {
+            let s = what.setting().unwrap();
+            assert_eq!((s.variable, s.constant), (what.variable(), what.constant()));
+            assert_eq!(s.value, crate::capacity::Capacities::THIS_BUILD.get(what));
+            assert!(s.min <= s.default && s.default <= s.max);
+        }
+    }
+}

@@ -248,18 +248,73 @@ pub(crate) fn for_each_element<'a>(array: &'a [u8], f: impl FnMut(Value<'a>) -> 
     c.array(1, f)
 }
 
-/// A JSON number that is a non-negative integer up to 2^53 − 1 (I-JSON, RFC 7493 §2.2).
-/// Fractions, exponents, negatives and larger values are `None`.
-pub(crate) fn uint53(num: &[u8]) -> Option<u64> {
-    const MAX: u64 = (1 << 53) - 1;
-    if num.is_empty() || num.len() > 16 || !num.iter().all(u8::is_ascii_digit) {
-        return None;
+/// The largest NumericDate accepted (SPEC §6: a date above 2^53 is malformed).
+pub(crate) const MAX_NUMERIC_DATE: u64 = 1 << 53;
+
+/// Exponents beyond this magnitude decide the same as this one: a number text is at most a
+/// token payload long, so its digits can never make up for a larger power of ten.
+const EXPONENT_CAP: i32 = 1 << 20;
+
+/// A NumericDate (RFC 7519 §2) from the text of a JSON number (valid per the JSON grammar, as
+/// [`Value::Num`] holds it), floored to whole seconds: fractions and exponents are accepted
+/// (`1767225600.5`, `1.7672256e9`, `1E+3`), zero in any spelling (`-0`, `0.0`, `0e400`) is 0,
+/// and `None` means negative or above [`MAX_NUMERIC_DATE`] (which includes every value a
+/// double cannot hold).
+///
+/// Exact integer arithmetic on the digits, no floating point (which would cost flash on a
+/// microcontroller, and round): the exponent moves the decimal point through the digit string,
+/// the digits before it are the integer part, and whether a non-zero digit follows it decides
+/// the comparison with the limit. Arithmetic saturates: a saturated value is above the limit.
+pub(crate) fn numeric_date(num: &[u8]) -> Option<u64> {
+    let (negative, unsigned) = match num.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, num),
+    };
+    let e_at = unsigned.iter().position(|&c| c | 0x20 == b'e').unwrap_or(unsigned.len());
+    let (mantissa, exponent) = unsigned.split_at(e_at);
+    let mut exp: i32 = 0;
+    let mut exp_negative = false;
+    for &c in exponent.get(1..).unwrap_or(&[]) {
+        match c {
+            b'-' => exp_negative = true,
+            b'0'..=b'9' => {
+                exp = exp.saturating_mul(10).saturating_add(i32::from(c.wrapping_sub(b'0'))).min(EXPONENT_CAP)
+            }
+            _ => {}
+        }
     }
-    let mut v: u64 = 0;
-    for &d in num {
-        v = v.checked_mul(10)?.checked_add(u64::from(d.wrapping_sub(b'0')))?;
+    let int_len = mantissa.iter().position(|&c| c == b'.').unwrap_or(mantissa.len());
+    // Digits of the integer part: those before the decimal point once the exponent moved it.
+    let point = i32::try_from(int_len).unwrap_or(i32::MAX).saturating_add(if exp_negative {
+        exp.saturating_neg()
+    } else {
+        exp
+    });
+    let mut value: u64 = 0;
+    let mut fraction = false;
+    let mut digits: i32 = 0;
+    for &c in mantissa {
+        if c == b'.' {
+            continue;
+        }
+        let d = u64::from(c.wrapping_sub(b'0'));
+        if digits < point {
+            value = value.saturating_mul(10).saturating_add(d);
+        } else {
+            fraction |= d != 0;
+        }
+        digits = digits.saturating_add(1);
     }
-    (v <= MAX).then_some(v)
+    // Zeros the exponent adds after the digits; a non-zero value passes the limit within 17.
+    while digits < point && value != 0 && value <= MAX_NUMERIC_DATE {
+        value = value.saturating_mul(10);
+        digits = digits.saturating_add(1);
+    }
+    if negative {
+        return (value == 0 && !fraction).then_some(0);
+    }
+    let above = value > MAX_NUMERIC_DATE || (value == MAX_NUMERIC_DATE && fraction);
+    (!above).then_some(value)
 }
 
 impl<'a> JStr<'a> {
@@ -284,6 +339,12 @@ impl<'a> JStr<'a> {
     /// Length of the unescaped string.
     pub(crate) fn unescaped_len(&self) -> usize {
         if self.escaped { self.bytes().count() } else { self.raw.len() }
+    }
+
+    /// Whether the unescaped string holds a control byte (0x00–0x1F, 0x7F), raw or escaped.
+    pub(crate) fn has_control(&self) -> bool {
+        let control = |b: u8| b < 0x20 || b == 0x7f;
+        if self.escaped { self.bytes().any(control) } else { self.raw.iter().any(|&b| control(b)) }
     }
 
     /// Whether the unescaped string equals `s`.
@@ -456,12 +517,71 @@ mod tests {
     }
 
     #[test]
-    fn uint53_accepts_only_safe_integers() {
-        assert_eq!(uint53(b"0"), Some(0));
-        assert_eq!(uint53(b"1767225600"), Some(1_767_225_600));
-        assert_eq!(uint53(b"9007199254740991"), Some((1 << 53) - 1));
-        for bad in [&b"9007199254740992"[..], b"18446744073709551616", b"-1", b"1.5", b"1e3", b""] {
-            assert_eq!(uint53(bad), None);
+    fn numeric_dates_are_floored_exactly() {
+        let cases: &[(&str, Option<u64>)] = &[
+            ("0", Some(0)),
+            ("-0", Some(0)),
+            ("0.0", Some(0)),
+            ("-0.0e7", Some(0)),
+            ("0e400", Some(0)),
+            ("1e-5", Some(0)),
+            ("0.999999", Some(0)),
+            ("1767225600", Some(1_767_225_600)),
+            ("1767225600.123456", Some(1_767_225_600)),
+            ("1767225600.999999999999999999999", Some(1_767_225_600)),
+            ("1.7672256e9", Some(1_767_225_600)),
+            ("1.76722560012e9", Some(1_767_225_600)),
+            ("17672256E+2", Some(1_767_225_600)),
+            ("176722560000e-2", Some(1_767_225_600)),
+            ("0.0000000017672256e18", Some(1_767_225_600)),
+            ("1E+3", Some(1000)),
+            ("1e0", Some(1)),
+            ("1e15", Some(1_000_000_000_000_000)),
+            ("9007199254740991", Some((1 << 53) - 1)),
+            ("9007199254740991.9", Some((1 << 53) - 1)),
+            ("9007199254740992", Some(1 << 53)),
+            ("9007199254740992.0", Some(1 << 53)),
+            ("9.007199254740992e15", Some(1 << 53)),
+            ("1e-99999999999999999999", Some(0)),
+            ("9007199254740992.000001", None),
+            ("9007199254740993", None),
+            ("9.1e15", None),
+            ("1e16", None),
+            ("1e308", None),
+            ("1e309", None),
+            ("1e99999999999999999999", None),
+            ("18446744073709551616", None),
+            ("-1", None),
+            ("-0.5", None),
+            ("-1e-400", None),
+            ("-1767225600", None),
+        ];
+        for &(text, want) in cases {
+            assert_eq!(numeric_date(text.as_bytes()), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn numeric_dates_agree_with_exact_decimal_arithmetic() {
+        // `value.frac × 10^shift` in every spelling, against u128 arithmetic.
+        for value in [0u64, 1, 59, 1_767_225_600, (1 << 53) - 1, 1 << 53] {
+            for shift in 0..6u32 {
+                for frac in ["", "0", "5", "999", "000001"] {
+                    let text = if frac.is_empty() {
+                        std::format!("{value}e{shift}")
+                    } else {
+                        std::format!("{value}.{frac}e{shift}")
+                    };
+                    let p = 10u128.pow(shift);
+                    let q = 10u128.pow(u32::try_from(frac.len()).unwrap());
+                    let f = u128::from(frac.parse::<u64>().unwrap_or(0)) * p;
+                    let int = u128::from(value) * p + f / q;
+                    let fraction = f % q != 0;
+                    let above = int > 1 << 53 || (int == 1 << 53 && fraction);
+                    let want = if above { None } else { Some(u64::try_from(int).unwrap()) };
+                    assert_eq!(numeric_date(text.as_bytes()), want, "{text}");
+                }
+            }
         }
     }
 }

@@ -27,6 +27,8 @@ pub mod decision;
 mod decode;
 mod engine;
 mod error;
+#[cfg(test)]
+mod figures;
 mod ip;
 mod json;
 mod load;
@@ -91,14 +93,6 @@ pub mod internal {
     #[must_use]
     pub fn pbkdf2_sha256(password: &[u8], salt: &[u8], iterations: u32) -> [u8; 32] {
         crate::mac::pbkdf2_sha256(password, salt, iterations, iterations)
-    }
-
-    /// Whether a raw path is malformed, and its normal form.
-    #[must_use]
-    pub fn normalize_path(raw: &[u8]) -> (bool, usize) {
-        let mut scratch = [0u8; crate::path::BUF];
-        let np = crate::path::NormPath::new(raw, &mut scratch);
-        (np.malformed(), np.as_bytes().len())
     }
 
     /// Evaluates `request`, calling `declassify(ptr, len)` on the verdict (the only value

@@ -1,8 +1,8 @@
 //! Origins (RFC 6454 §6.2 serializations) and origin patterns.
 //!
 //! A request `origin` is valid only as `scheme "://" host [":" port]`: no path, no trailing
-//! slash, no userinfo, no query, a non-empty host of letters, digits, `-` and `.` (no empty
-//! label) or a bracketed IPv6 literal, and a port of 1–65535 without leading zeros. Scheme and
+//! slash, no userinfo, no query, a non-empty host of letters, digits, `-`, `_` and `.` (no
+//! empty label; `_` because browsers serialize it, WHATWG URL) or a bracketed IPv6 literal, and a port of 1–65535 without leading zeros. Scheme and
 //! host compare case-insensitively; a port equal to the scheme's default (`https` 443, `http`
 //! 80) is the same as none. The literal `null` is its own origin. Anything else is never
 //! allowed, whatever the policy lists.
@@ -44,8 +44,9 @@ fn valid_scheme(s: &[u8]) -> bool {
 
 fn valid_reg_name(h: &[u8]) -> bool {
     !h.is_empty()
-        && h.split(|&c| c == b'.')
-            .all(|label| !label.is_empty() && label.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-'))
+        && h.split(|&c| c == b'.').all(|label| {
+            !label.is_empty() && label.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_'))
+        })
 }
 
 fn valid_ipv6_literal(h: &[u8]) -> bool {

@@ -1,32 +1,51 @@
-//! Request paths: hygiene (decision row 1), normalization, and rule path patterns.
+//! Request paths: hygiene (decision row 1), the path as servers route it, and rule path
+//! patterns.
 //!
-//! # Normalization
-//! The query (from `?`) is dropped. Percent-escapes of unreserved characters
-//! (`A–Z a–z 0–9 - . _ ~`, RFC 3986 §2.3) are decoded, every other escape is kept with
-//! uppercase hex (RFC 3986 §6.2.2), so `/%61dmin` and `/admin` are the same path to a rule, as
-//! they are to the server behind Warden.
+//! # The path a request is decided on
+//! A gate that reads a path differently from the server behind it is an authorization bypass,
+//! so Warden matches rules on the path as servers route it (nginx `$uri`, WSGI `PATH_INFO`):
+//! the query (from the first `?`) is dropped and **every** percent-escape is decoded exactly
+//! once, so `/%61dmin`, `/api/v1/jobs%3Arun` and `/caf%C3%A9` are `/admin`,
+//! `/api/v1/jobs:run` and `/café` to the rules. A decoded `%` is an ordinary byte: `%2541` is
+//! `%41`, never `A`. [`RequestPath`] gives that path to hosts and tools.
 //!
 //! # Malformed paths
-//! A path is malformed (403 `malformed_path`) when it is empty or does not start with `/`, has
-//! an empty segment inside (`//`), a `.` or `..` segment (also as `%2e`), an encoded `/` or `\`
-//! (`%2f`, `%5c`, any case), a raw `\`, a control byte (0x00–0x1F, 0x7F), or is longer than
-//! [`MAX_PATH`] bytes before the query.
+//! Where routing servers disagree with each other, Warden refuses (403 `malformed_path`). A
+//! path is malformed when it
+//! - is empty or does not start with `/`, or is longer than [`MAX_PATH`] bytes before the query;
+//! - has a raw `#` (nginx and WSGI servers cut the path there), a raw `\` or a raw control byte
+//!   (0x00–0x1F, 0x7F);
+//! - has a `%` not followed by two hex digits, or an escape of `/` (`%2F`), `\` (`%5C`) or a
+//!   control byte (`%00`–`%1F`, `%7F`), in either hex case;
+//! - has, after decoding, an empty segment inside (`//`) or a `.` or `..` segment (so also
+//!   `%2e`, `.%2E`);
+//! - is not valid UTF-8 after decoding (RFC 3629: overlong forms such as `%C0%AE`, surrogates
+//!   and bytes that start no character are refused, since servers and frameworks disagree on
+//!   what such a path is).
 //!
 //! # Patterns
 //! A pattern is `/`, or `/` followed by segments separated by `/`: a literal, `*` (exactly one
 //! non-empty segment) or, as the last segment only, `**` (zero or more segments). So
 //! `/admin/**` matches `/admin`, `/admin/`, `/admin/x/y` but not `/administrator`; `/a/*`
-//! matches `/a/b` but not `/a` or `/a/`. Literals are normalized like paths.
+//! matches `/a/b` but not `/a` or `/a/`. The compiler decodes a pattern's escapes like a
+//! path's ([`normalize_pattern`]) and stores the decoded form, which [`check_pattern`] checks
+//! at load; in a stored pattern `%`, `?` and `#` are ordinary bytes and `*` is always a
+//! wildcard.
 //!
 //! # Timing
-//! Normalization visits every byte with the same operations whatever the byte is, and a
-//! pattern is compared with a fixed amount of work that depends on the pattern alone, so the
-//! time spent on rules does not depend on which rule matched.
+//! The request is public data (SPEC §7), so the work may depend on it; it depends only on its
+//! length and its kind. A path of printable ASCII without `%`, `#` and `\` is copied and its
+//! segments checked; any other path is decoded and checked for UTF-8 too. Within each kind every
+//! byte costs the same operations whatever it is (no branch on it; table lookups indexed by it),
+//! so equally long paths of one kind cost the same, whatever their escapes decode to
+//! (`ct/icount.expected`, group `escaped-path`). A pattern is compared with a fixed amount of
+//! work that depends on the pattern alone, so the time spent on rules does not depend on which
+//! rule matched.
 
 use crate::capacity::{MAX_PATH, MAX_PATTERN_SEGMENTS};
 
-/// Scratch for the normalized path: the path plus slack, so that the three-byte writes of
-/// normalization never need a bounds branch and pattern matching can read whole 8-byte words.
+/// Scratch for the normalized path: the path plus slack, so that pattern matching can read
+/// whole 8-byte words past its end.
 pub(crate) const BUF: usize = MAX_PATH + 8;
 /// Slash-position slots: enough for the longest pattern plus one overflow slot.
 const SLOTS: usize = MAX_PATTERN_SEGMENTS + 2;
@@ -57,17 +76,332 @@ fn hex(c: u8) -> (u8, bool) {
     (sel8(m8(is_d), d, l.wrapping_add(10)), is_d | is_l)
 }
 
+/// A control byte (C0 or DEL).
 #[inline]
-fn upper(c: u8) -> u8 {
-    let is_lower = c.wrapping_sub(b'a') < 26;
-    c ^ (m8(is_lower) & 0x20)
+fn control(b: u8) -> bool {
+    (b < 0x20) | (b == 0x7f)
 }
 
+/// UTF-8 validation (RFC 3629 §4) as a small automaton read one byte at a time: each byte maps
+/// to a class, and (state, class) to the next state. The states after `E0`, `ED`, `F0` and `F4`
+/// narrow the range of the next byte, which is what refuses overlong forms, surrogates and
+/// code points above U+10FFFF. Table lookups indexed by the path's bytes are fine here: the
+/// request is public (SPEC §7), and every byte costs the same.
+mod utf8 {
+    /// Byte classes.
+    const ASCII: u8 = 0; // 00..7F
+    const CONT_LOW: u8 = 1; // 80..8F
+    const CONT_MID: u8 = 2; // 90..9F
+    const CONT_HIGH: u8 = 3; // A0..BF
+    const LEAD2: u8 = 4; // C2..DF
+    const E0: u8 = 5;
+    const LEAD3: u8 = 6; // E1..EC, EE..EF
+    const ED: u8 = 7;
+    const F0: u8 = 8;
+    const LEAD4: u8 = 9; // F1..F3
+    const F4: u8 = 10;
+    const INVALID: u8 = 11; // C0, C1, F5..FF
+
+    /// States: at a character boundary, waiting for 1–3 continuation bytes (80..BF), or for
+    /// the narrowed second byte after E0 (A0..BF), ED (80..9F), F0 (90..BF), F4 (80..8F).
+    pub(super) const START: u8 = 0;
+    const NEED1: u8 = 1;
+    const NEED2: u8 = 2;
+    const NEED3: u8 = 3;
+    const AFTER_E0: u8 = 4;
+    const AFTER_ED: u8 = 5;
+    const AFTER_F0: u8 = 6;
+    const AFTER_F4: u8 = 7;
+    const ERROR: u8 = 8;
+
+    pub(super) const fn class_of(b: u8) -> u8 {
+        match b {
+            0x00..=0x7F => ASCII,
+            0x80..=0x8F => CONT_LOW,
+            0x90..=0x9F => CONT_MID,
+            0xA0..=0xBF => CONT_HIGH,
+            0xC2..=0xDF => LEAD2,
+            0xE0 => E0,
+            0xED => ED,
+            0xE1..=0xEF => LEAD3,
+            0xF0 => F0,
+            0xF1..=0xF3 => LEAD4,
+            0xF4 => F4,
+            _ => INVALID,
+        }
+    }
+
+    const fn next(state: u8, class: u8) -> u8 {
+        let cont = matches!(class, CONT_LOW | CONT_MID | CONT_HIGH);
+        match state {
+            START => match class {
+                ASCII => START,
+                LEAD2 => NEED1,
+                E0 => AFTER_E0,
+                LEAD3 => NEED2,
+                ED => AFTER_ED,
+                F0 => AFTER_F0,
+                LEAD4 => NEED3,
+                F4 => AFTER_F4,
+                _ => ERROR,
+            },
+            NEED1 if cont => START,
+            NEED2 if cont => NEED1,
+            NEED3 if cont => NEED2,
+            AFTER_E0 if class == CONT_HIGH => NEED1,
+            AFTER_ED if matches!(class, CONT_LOW | CONT_MID) => NEED1,
+            AFTER_F0 if matches!(class, CONT_MID | CONT_HIGH) => NEED2,
+            AFTER_F4 if class == CONT_LOW => NEED2,
+            _ => ERROR,
+        }
+    }
+
+    /// `NEXT[state << 4 | class]` (16 × 16 entries, so a `u8` index is always in bounds; the
+    /// unused ones are `ERROR`).
+    #[allow(
+        clippy::as_conversions,
+        clippy::cast_possible_truncation,
+        reason = "const evaluation of a table: every value is in range"
+    )]
+    static NEXT: [u8; 256] = {
+        let mut t = [ERROR; 256];
+        let mut i = 0;
+        while i < 256 {
+            let (state, class) = ((i >> 4) as u8, (i & 15) as u8);
+            if state <= ERROR && class <= INVALID {
+                #[allow(clippy::indexing_slicing, reason = "const evaluation: a bad index fails the build")]
+                {
+                    t[i] = next(state, class);
+                }
+            }
+            i += 1;
+        }
+        t
+    };
+
+    /// The state after a byte of class `class` (from any state; `ERROR` stays).
+    #[inline]
+    pub(super) fn step(state: u8, class: u8) -> u8 {
+        NEXT.get(usize::from((state << 4) | (class & 15))).copied().unwrap_or(ERROR)
+    }
+}
+
+/// What one pass over a raw path produced.
+struct Decoded {
+    len: usize,
+    malformed: bool,
+    /// `slash[k]` = position of the (k+1)-th `/` in the output, or `len` past the last one.
+    slash: [usize; SLOTS],
+    segments: usize,
+}
+
+/// What the decoder needs to know of a byte, looked up once per raw and once per decoded byte
+/// (public data, see [`utf8`]): its hex value (bits 0–3) and whether it is a hex digit, `%`,
+/// `#`, `/`, `.`, a byte no path may hold decoded (a control byte or `\`), and its UTF-8 class
+/// (bits 12–15).
+mod info {
+    pub(super) const HEX: u16 = 1 << 4;
+    pub(super) const PERCENT: u16 = 1 << 5;
+    pub(super) const HASH: u16 = 1 << 6;
+    pub(super) const SLASH: u16 = 1 << 7;
+    pub(super) const DOT: u16 = 1 << 8;
+    pub(super) const FORBIDDEN: u16 = 1 << 9;
+    /// A byte that a path needing no decoding and no UTF-8 check has none of: `%`, `#`, `\\`,
+    /// a control byte, or a byte ≥ 0x80.
+    pub(super) const SPECIAL: u16 = 1 << 10;
+
+    #[allow(
+        clippy::as_conversions,
+        clippy::cast_possible_truncation,
+        reason = "const evaluation of a table: every value is in range"
+    )]
+    const fn of(b: u8) -> u16 {
+        let (value, hex) = match b {
+            b'0'..=b'9' => (b.wrapping_sub(b'0'), HEX),
+            b'a'..=b'f' => (b.wrapping_sub(b'a' - 10), HEX),
+            b'A'..=b'F' => (b.wrapping_sub(b'A' - 10), HEX),
+            _ => (0, 0),
+        };
+        let flag = match b {
+            b'%' => PERCENT,
+            b'#' => HASH,
+            b'/' => SLASH,
+            b'.' => DOT,
+            b'\\' | 0x00..=0x1f | 0x7f => FORBIDDEN,
+            _ => 0,
+        };
+        let special = if matches!(flag, PERCENT | HASH | FORBIDDEN) || b >= 0x80 { SPECIAL } else { 0 };
+        (value as u16) | hex | flag | special | ((super::utf8::class_of(b) as u16) << 12)
+    }
+
+    #[allow(
+        clippy::as_conversions,
+        clippy::cast_possible_truncation,
+        reason = "const evaluation of a table: every value is in range"
+    )]
+    static TABLE: [u16; 256] = {
+        let mut t = [0u16; 256];
+        let mut i = 0;
+        while i < 256 {
+            #[allow(clippy::indexing_slicing, reason = "const evaluation: a bad index fails the build")]
+            {
+                t[i] = of(i as u8);
+            }
+            i += 1;
+        }
+        t
+    };
+
+    #[inline]
+    pub(super) fn get(b: u8) -> u16 {
+        TABLE.get(usize::from(b)).copied().unwrap_or(FORBIDDEN)
+    }
+}
+
+/// Dot segments and empty segments, one byte at a time: the segment being written is just
+/// opened by a `/` (0), `.` (1), `..` (2) or anything else (3). `SEG[state << 2 | kind]`, with
+/// kind 0 for an ordinary byte, 1 for `/` and 2 for `.` (bits 7 and 8 of [`info`]), gives the
+/// next state, plus 4 when a `/` closes an empty, `.` or `..` segment.
+const SEG_OTHER: u8 = 3;
+const SEG_BAD: u8 = 4;
+#[allow(
+    clippy::as_conversions,
+    clippy::cast_possible_truncation,
+    reason = "const evaluation of a table: every value is in range"
+)]
+static SEG: [u8; 16] = {
+    let mut t = [SEG_OTHER; 16];
+    let mut state = 0;
+    while state < 4 {
+        #[allow(clippy::indexing_slicing, reason = "const evaluation: a bad index fails the build")]
+        {
+            t[state << 2] = SEG_OTHER;
+            t[(state << 2) | 1] = if state < 3 { SEG_BAD } else { 0 };
+            t[(state << 2) | 2] = if state < 3 { state as u8 + 1 } else { SEG_OTHER };
+        }
+        state += 1;
+    }
+    t
+};
+
+/// Escape states: outside an escape (0), after its `%` (1), after its first digit (2).
+const ESC_NONE: u8 = 0;
+
+/// The masks (plain, first digit, second digit) of each escape state, read from memory: as
+/// values the optimizer cannot see, they stay masks, where comparisons of the state became
+/// branches whose arms differ by an instruction (so an escape cost more than a plain byte).
+static ESC_MASKS: [[u16; 3]; 4] = [[0xffff, 0, 0], [0, 0xffff, 0], [0, 0, 0xffff], [0, 0, 0]];
+
 #[inline]
-fn unreserved(c: u8) -> bool {
-    let alpha = (c | 0x20).wrapping_sub(b'a') < 26;
-    let digit = c.wrapping_sub(b'0') < 10;
-    alpha | digit | (c == b'-') | (c == b'.') | (c == b'_') | (c == b'~')
+fn m16(b: bool) -> u16 {
+    0u16.wrapping_sub(u16::from(b))
+}
+
+/// Decodes every escape of `path` (the path part of a target, at most [`MAX_PATH`] bytes)
+/// into `out` (at least `path.len() + 1` bytes, or the path is malformed) and checks it.
+///
+/// A path of printable ASCII without `%`, `#` and `\\` (what most clients send) has nothing
+/// to decode and is valid UTF-8: it is copied and only its segments are checked. Every other
+/// path goes through the decoder and the UTF-8 check. Which of the two a path takes depends
+/// on its own bytes (public); within each, every byte costs the same, so equally long paths of
+/// one kind cost the same.
+fn decode(path: &[u8], out: &mut [u8]) -> Decoded {
+    let mut kind = 0u16;
+    for &c in path {
+        kind |= info::get(c);
+    }
+    let (len, bad) = if kind & info::SPECIAL == 0 {
+        let room = out.len() > path.len();
+        match out.get_mut(..path.len()) {
+            Some(dst) if room => {
+                dst.copy_from_slice(path);
+                (path.len(), false)
+            }
+            _ => (0, true),
+        }
+    } else {
+        unescape(path, out)
+    };
+    // The checks read as many bytes as the raw path has (those past `len` take no part), so
+    // that a path costs what its raw length says, however many escapes it holds.
+    let scanned = out.get(..path.len().max(len)).unwrap_or(&[]);
+    let (seg_bad, slash, segments) =
+        if kind & info::SPECIAL == 0 { segments::<false>(scanned, len) } else { segments::<true>(scanned, len) };
+    Decoded { len, malformed: bad | seg_bad, slash, segments }
+}
+
+/// Decodes every escape of `path` into `out`: (length, malformed). Malformed: a raw `#`, a `%`
+/// without two hex digits (also at the end), an escaped `/`, and `\\` or a control byte, raw or
+/// escaped.
+fn unescape(path: &[u8], out: &mut [u8]) -> (usize, bool) {
+    use info::{FORBIDDEN, HASH, HEX, SLASH};
+    let last = out.len().saturating_sub(1);
+    // Bits of `info` that made the path malformed.
+    let mut bad = m16(out.len() <= path.len());
+    let mut w = 0usize;
+    let mut esc = ESC_NONE;
+    // The high digit of the escape being read.
+    let mut high = 0u8;
+    for &c in path {
+        let ic = info::get(c);
+        let [plain, digit1, digit2] = ESC_MASKS.get(usize::from(esc & 3)).copied().unwrap_or([0; 3]);
+        let percent = plain & 0u16.wrapping_sub((ic >> 5) & 1);
+        // A byte comes out for a plain byte other than `%`, and for an escape's last digit.
+        let emit = (plain & !percent) | digit2;
+        let digit = u8::try_from(ic & 15).unwrap_or(0);
+        let b = sel8(u8::try_from(digit2 & 0xff).unwrap_or(0), (high << 4) | digit, c);
+        let ib = info::get(b);
+        bad |= (plain & ic & HASH) | ((digit1 | digit2) & !ic & HEX) | (digit2 & ib & SLASH) | (emit & ib & FORBIDDEN);
+        if let Some(d) = out.get_mut(w.min(last)) {
+            *d = b;
+        }
+        w = w.wrapping_add(usize::from(emit & 1));
+        high = sel8(u8::try_from(digit1 & 0xff).unwrap_or(0), digit, high);
+        esc = u8::from(percent != 0) | (u8::from(digit1 != 0) << 1);
+    }
+    (w.min(last), (bad != 0) | (esc != ESC_NONE))
+}
+
+/// Checks the segments of the decoded path `scanned[..len]` (it starts with `/`; no segment
+/// is empty inside or `.` or `..`) and, with `DECODED` (the path went through the decoder),
+/// that it is valid UTF-8; returns (malformed, slash table, number of `/`). Bytes of `scanned`
+/// past `len` (only a decoded path has them) are read with the same work and ignored. Every `/` here is a raw one: an escaped one is malformed already.
+fn segments<const DECODED: bool>(scanned: &[u8], len: usize) -> (bool, [usize; SLOTS], usize) {
+    let mut bad = 0u8;
+    let mut seg = SEG_OTHER;
+    let mut utf = utf8::START;
+    let mut slash = [0usize; SLOTS];
+    let mut count = 0usize;
+    for (j, &b) in scanned.iter().enumerate() {
+        let inside = if DECODED { m8(j < len) } else { 0xff };
+        let ib = info::get(b);
+        let kind = u8::try_from((ib >> 7) & 3).unwrap_or(0) & inside;
+        let next = SEG.get(usize::from(((seg << 2) | kind) & 15)).copied().unwrap_or(SEG_BAD);
+        bad |= next & inside;
+        seg = sel8(inside, next & 3, seg);
+        if DECODED {
+            let class = u8::try_from(ib >> 12).unwrap_or(0);
+            utf = sel8(inside, utf8::step(utf, class), utf);
+        }
+        let is_slash = kind == 1;
+        let slot = count.min(SLOTS - 1);
+        if let Some(s) = slash.get_mut(slot) {
+            *s = selz(is_slash, j, *s);
+        }
+        count = count.wrapping_add(usize::from(is_slash));
+    }
+    // A `/` closing a bad segment; empty or relative; a trailing `.` or `..` segment; a cut
+    // UTF-8 sequence.
+    let malformed = (bad & SEG_BAD != 0)
+        | (len == 0)
+        | (scanned.first() != Some(&b'/'))
+        | (seg == 1)
+        | (seg == 2)
+        | (utf != utf8::START);
+    for (k, s) in slash.iter_mut().enumerate() {
+        *s = selz(k >= count, len, *s);
+    }
+    (malformed, slash, count)
 }
 
 /// A normalized request path with its segment table.
@@ -93,35 +427,6 @@ impl core::fmt::Debug for NormPath<'_> {
     }
 }
 
-/// Percent-normalizes `raw` into `out`; returns (length, saw an encoded separator).
-/// `out` must be at least `raw.len() + 3` long (extra bytes are scratch).
-fn normalize_into(raw: &[u8], out: &mut [u8]) -> (usize, bool) {
-    let mut w = 0usize;
-    let mut skip = 0u8;
-    let mut encoded_sep = false;
-    let last = out.len().saturating_sub(3);
-    for (i, &c) in raw.iter().enumerate() {
-        let c1 = raw.get(i.wrapping_add(1)).copied().unwrap_or(0);
-        let c2 = raw.get(i.wrapping_add(2)).copied().unwrap_or(0);
-        let (h1, v1) = hex(c1);
-        let (h2, v2) = hex(c2);
-        let active = skip == 0;
-        let pct = active & (c == b'%') & v1 & v2;
-        let dec = (h1 << 4) | h2;
-        let unres = unreserved(dec);
-        encoded_sep |= pct & ((dec == b'/') | (dec == b'\\'));
-        let b0 = sel8(m8(pct & unres), dec, sel8(m8(pct), b'%', c));
-        let at = w.min(last);
-        if let Some(dst) = out.get_mut(at..at.wrapping_add(3)) {
-            dst.copy_from_slice(&[b0, upper(c1), upper(c2)]);
-        }
-        let count = usize::from(active).wrapping_add(usize::from(pct & !unres).wrapping_mul(2));
-        w = w.wrapping_add(count).min(last);
-        skip = sel8(m8(pct), 2, skip.saturating_sub(1));
-    }
-    (w, encoded_sep)
-}
-
 /// The path part of a request target: up to the first `?`, found without an early exit.
 fn path_part(raw: &[u8]) -> &[u8] {
     let mut q = raw.len();
@@ -138,60 +443,11 @@ impl<'r> NormPath<'r> {
         let path = path_part(raw);
         let too_long = path.len() > MAX_PATH;
         let path = path.get(..MAX_PATH).unwrap_or(path);
-
-        let mut raw_bad = false;
-        let mut percent = false;
-        for &c in path {
-            raw_bad |= (c < 0x20) | (c == 0x7f) | (c == b'\\');
-            percent |= c == b'%';
-        }
-
-        // Decoding is needed only when there is a `%` (public: the request's own bytes);
-        // otherwise the path is copied, so matching can read words past its end.
         let short = scratch.len() < BUF;
-        let (len, encoded_sep) = if short {
-            (0, false)
-        } else if percent {
-            normalize_into(path, scratch)
-        } else {
-            if let Some(dst) = scratch.get_mut(..path.len()) {
-                dst.copy_from_slice(path);
-            }
-            (path.len(), false)
-        };
+        let d = decode(path, scratch);
         let padded: &'r [u8] = scratch;
-        let bytes = padded.get(..len).unwrap_or(&[]);
-        let mut np = NormPath { bytes, padded, malformed: false, slash: [0; SLOTS], segments: 0 };
-
-        let b = np.bytes;
-        let len = b.len();
-        let at = |j: usize| b.get(j).copied().unwrap_or(0);
-        let mut bad_shape = (len == 0) | (at(0) != b'/');
-        let mut count = 0usize;
-        let mut slash_pos = [0usize; SLOTS];
-        for j in 0..len {
-            let c = at(j);
-            let p1 = if j >= 1 { at(j.wrapping_sub(1)) } else { 0 };
-            let p2 = if j >= 2 { at(j.wrapping_sub(2)) } else { 0 };
-            let next = j.wrapping_add(1);
-            let n1 = sel8(m8(next < len), at(next), b'/');
-            let slash = c == b'/';
-            bad_shape |= slash & (p1 == b'/');
-            bad_shape |= (c == b'.') & (p1 == b'/') & (n1 == b'/');
-            bad_shape |= (c == b'.') & (p1 == b'.') & (p2 == b'/') & (n1 == b'/');
-            let slot = count.min(SLOTS - 1);
-            if let Some(s) = slash_pos.get_mut(slot) {
-                *s = selz(slash, j, *s);
-            }
-            count = count.wrapping_add(usize::from(slash));
-        }
-        for (k, s) in slash_pos.iter_mut().enumerate() {
-            *s = selz(k >= count, len, *s);
-        }
-        np.slash = slash_pos;
-        np.segments = count;
-        np.malformed = too_long | raw_bad | encoded_sep | bad_shape | short;
-        np
+        let bytes = padded.get(..d.len).unwrap_or(&[]);
+        NormPath { bytes, padded, malformed: too_long | short | d.malformed, slash: d.slash, segments: d.segments }
     }
 
     /// Whether the path is malformed (decision row 1).
@@ -361,14 +617,29 @@ pub enum PatternError {
     MisplacedDoubleStar,
     /// `*` inside a literal (`a*b`); `*` must be a whole segment.
     PartialWildcard,
-    /// A `.` or `..` segment, a `\`, an encoded `/` or `\`, a control byte, `?` or `#`.
-    Unsafe,
+    /// A `.` or `..` segment (also escaped, `%2e`).
+    DotSegment,
+    /// A raw `#`: clients never send a fragment, and servers cut the path there.
+    Fragment,
+    /// A raw `?`: rules match the path, the query is not part of it.
+    Query,
+    /// A `%` not followed by two hex digits.
+    MalformedEscape,
+    /// `%2F`: an escaped `/`, which servers disagree on (requests with it are malformed).
+    EscapedSlash,
+    /// A `\`, raw or escaped (`%5C`).
+    Backslash,
+    /// A control byte or NUL, raw or escaped (`%00`–`%1F`, `%7F`).
+    ControlByte,
+    /// `%2A`: an escaped `*`. A `*` in a pattern is always a wildcard; it cannot be matched
+    /// literally.
+    EscapedStar,
+    /// The decoded pattern is not valid UTF-8 (an overlong form, a surrogate, a stray byte).
+    InvalidUtf8,
     /// More than [`MAX_PATTERN_SEGMENTS`] segments.
     TooManySegments,
-    /// Longer than the path limit.
+    /// Longer than the path limit (or the output buffer).
     TooLong,
-    /// Percent-escapes are not in normal form (unreserved characters encoded, lowercase hex).
-    NotNormalized,
 }
 
 impl PatternError {
@@ -380,68 +651,53 @@ impl PatternError {
             Self::EmptySegment => "a path pattern may not contain `//` or end with `/`",
             Self::MisplacedDoubleStar => "`**` is only allowed as the whole last segment (`/prefix/**`)",
             Self::PartialWildcard => "`*` must be a whole segment (`/a/*/b`), not part of one",
-            Self::Unsafe => {
-                "a path pattern may not contain `.`/`..` segments, `\\`, `%2f`, `%5c`, `?`, `#` or control bytes"
-            }
+            Self::DotSegment => "a path pattern may not have `.` or `..` segments (also escaped, `%2e`)",
+            Self::Fragment => "a path pattern may not contain a raw `#` (a fragment, never sent to servers)",
+            Self::Query => "a path pattern may not contain a raw `?` (rules match the path; the query is ignored)",
+            Self::MalformedEscape => "a `%` in a path pattern must start an escape of two hex digits",
+            Self::EscapedSlash => "a path pattern may not contain `%2F` (an escaped `/`)",
+            Self::Backslash => "a path pattern may not contain `\\` or `%5C`",
+            Self::ControlByte => "a path pattern may not contain a control byte or NUL, raw or escaped",
+            Self::EscapedStar => "`%2A` decodes to `*`, and a `*` in a pattern cannot be matched literally",
+            Self::InvalidUtf8 => "a path pattern's escapes must decode to valid UTF-8",
             Self::TooManySegments => "a path pattern has more segments than MAX_PATTERN_SEGMENTS",
             Self::TooLong => "a path pattern is longer than MAX_PATH",
-            Self::NotNormalized => "a path pattern's percent-escapes are not normalized",
         }
     }
 }
 
-/// Checks that `pattern` is a valid path pattern in normal form (as [`normalize_pattern`]
-/// produces). The engine checks every rule with this at load.
+/// Checks a pattern as the compiler stores it (decoded, see [`normalize_pattern`]): the shape
+/// of its segments, and no byte that no valid request path can hold (`\`, control bytes).
+/// The engine checks every rule with this at load. In a stored pattern `%`, `?` and `#` are
+/// ordinary bytes: there is nothing left to decode.
 ///
 /// # Errors
 /// The first problem found.
 pub fn check_pattern(pattern: &str) -> Result<(), PatternError> {
-    let mut buf = [0u8; BUF];
-    let n = normalize_pattern(pattern, &mut buf)?;
-    if buf.get(..n) != Some(pattern.as_bytes()) {
-        return Err(PatternError::NotNormalized);
-    }
-    Ok(())
-}
-
-/// Checks `pattern` and writes its normal form into `out` (at least [`MAX_PATH`]` + 4` bytes);
-/// returns the normal form's length. Used by the compiler.
-///
-/// # Errors
-/// The first problem found.
-pub fn normalize_pattern(pattern: &str, out: &mut [u8]) -> Result<usize, PatternError> {
-    let raw = pattern.as_bytes();
-    if raw.len() > MAX_PATH {
+    let p = pattern.as_bytes();
+    if p.len() > MAX_PATH {
         return Err(PatternError::TooLong);
     }
-    if out.len() < raw.len().saturating_add(3) {
-        return Err(PatternError::TooLong);
-    }
-    if raw.first() != Some(&b'/') {
+    if p.first() != Some(&b'/') {
         return Err(PatternError::NoLeadingSlash);
     }
-    if raw.iter().any(|&c| c < 0x20 || c == 0x7f || c == b'\\' || c == b'?' || c == b'#') {
-        return Err(PatternError::Unsafe);
+    if p.contains(&b'\\') {
+        return Err(PatternError::Backslash);
     }
-    let (len, encoded_sep) = normalize_into(raw, out);
-    if encoded_sep {
-        return Err(PatternError::Unsafe);
+    if p.iter().any(|&c| control(c)) {
+        return Err(PatternError::ControlByte);
     }
-    let norm = out.get(..len).ok_or(PatternError::TooLong)?;
-    if norm == b"/" {
-        return Ok(len);
+    if p == b"/" {
+        return Ok(());
     }
-    let (body, _tail) = match norm.strip_suffix(b"/**") {
-        Some(body) => (body, true),
-        None => (norm, false),
-    };
+    let body = p.strip_suffix(b"/**").unwrap_or(p);
     let mut segments = 0usize;
     for seg in body.split(|&c| c == b'/').skip(1) {
         if seg.is_empty() {
             return Err(PatternError::EmptySegment);
         }
         if seg == b"." || seg == b".." {
-            return Err(PatternError::Unsafe);
+            return Err(PatternError::DotSegment);
         }
         if seg == b"**" || (seg.windows(2).any(|w| w == b"**")) {
             return Err(PatternError::MisplacedDoubleStar);
@@ -454,7 +710,113 @@ pub fn normalize_pattern(pattern: &str, out: &mut [u8]) -> Result<usize, Pattern
     if segments > MAX_PATTERN_SEGMENTS {
         return Err(PatternError::TooManySegments);
     }
-    Ok(len)
+    Ok(())
+}
+
+/// Decodes a pattern as written in a policy into the form the compiler stores, in `out` (at
+/// least `pattern.len()` bytes): every escape decoded once, exactly as request paths are, so
+/// `/caf%C3%A9` and `/café` are one pattern. Refuses what a request path may not hold (a raw
+/// `#` or `?`, a malformed escape, `%2F`, `\`, control bytes, dot segments, invalid UTF-8) and
+/// `%2A`, and then checks the decoded form with [`check_pattern`].
+///
+/// # Errors
+/// The first problem found.
+pub fn normalize_pattern<'o>(pattern: &str, out: &'o mut [u8]) -> Result<&'o str, PatternError> {
+    let raw = pattern.as_bytes();
+    if raw.len() > MAX_PATH || out.len() < raw.len() {
+        return Err(PatternError::TooLong);
+    }
+    if raw.first() != Some(&b'/') {
+        return Err(PatternError::NoLeadingSlash);
+    }
+    let mut w = 0usize;
+    let mut i = 0usize;
+    while let Some(&c) = raw.get(i) {
+        let b = match c {
+            b'#' => return Err(PatternError::Fragment),
+            b'?' => return Err(PatternError::Query),
+            b'%' => {
+                let digit = |k: usize| raw.get(k).copied().map(hex).filter(|h| h.1).map(|h| h.0);
+                let (Some(h1), Some(h2)) = (digit(i.saturating_add(1)), digit(i.saturating_add(2))) else {
+                    return Err(PatternError::MalformedEscape);
+                };
+                i = i.saturating_add(2);
+                match (h1 << 4) | h2 {
+                    b'/' => return Err(PatternError::EscapedSlash),
+                    b'*' => return Err(PatternError::EscapedStar),
+                    d => d,
+                }
+            }
+            c => c,
+        };
+        if b == b'\\' {
+            return Err(PatternError::Backslash);
+        }
+        if control(b) {
+            return Err(PatternError::ControlByte);
+        }
+        *out.get_mut(w).ok_or(PatternError::TooLong)? = b;
+        w = w.saturating_add(1);
+        i = i.saturating_add(1);
+    }
+    let decoded = out.get(..w).ok_or(PatternError::TooLong)?;
+    let text = core::str::from_utf8(decoded).map_err(|_| PatternError::InvalidUtf8)?;
+    check_pattern(text)?;
+    Ok(text)
+}
+
+/// A request path as Warden decides on it (see the [module documentation](self)): the path
+/// part of a raw request target with every escape decoded once, or malformed (decision row 1,
+/// 403 `malformed_path`). This is the path rules are matched on, computed by the code the
+/// engine runs; hosts and tools use it to log or compare what Warden decided on. No heap: the
+/// value holds a buffer of [`MAX_PATH`] bytes and a little more.
+///
+/// ```
+/// use warden::path::RequestPath;
+///
+/// assert_eq!(RequestPath::new(b"/caf%C3%A9/api%3Arun?x=1").as_str(), Some("/café/api:run"));
+/// assert_eq!(RequestPath::new(b"/docs/..#").as_str(), None);
+/// assert_eq!(RequestPath::new(b"/a%2Fb").as_str(), None);
+/// ```
+#[derive(Clone)]
+pub struct RequestPath {
+    buf: [u8; BUF],
+    len: usize,
+    malformed: bool,
+}
+
+impl RequestPath {
+    /// Decodes and checks the path part of `raw` (a request target in origin form, with or
+    /// without its query), exactly as [`Engine::evaluate`](crate::Engine::evaluate) does.
+    #[must_use]
+    pub fn new(raw: &[u8]) -> Self {
+        let mut buf = [0u8; BUF];
+        let np = NormPath::new(raw, &mut buf);
+        let (len, malformed) = (np.as_bytes().len(), np.malformed());
+        Self { buf, len, malformed }
+    }
+
+    /// The decoded path, or `None` when the path is malformed.
+    #[must_use]
+    pub fn as_str(&self) -> Option<&str> {
+        if self.malformed {
+            return None;
+        }
+        // Valid UTF-8 whenever it is not malformed (checked by the decoder).
+        self.buf.get(..self.len).and_then(|b| core::str::from_utf8(b).ok())
+    }
+
+    /// Whether the path is malformed (403 `malformed_path`).
+    #[must_use]
+    pub const fn is_malformed(&self) -> bool {
+        self.malformed
+    }
+}
+
+impl core::fmt::Debug for RequestPath {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_tuple("RequestPath").field(&self.as_str()).finish()
+    }
 }
 
 #[cfg(test)]
@@ -499,15 +861,29 @@ mod tests {
     }
 
     #[test]
-    fn query_is_ignored_and_unreserved_escapes_are_decoded() {
+    fn query_is_dropped_and_every_escape_is_decoded_once() {
         assert!(m("/admin/**", "/%61dmin/x?y=1"));
-        assert!(m("/files/a%20b", "/files/a%20b"));
-        assert!(m("/caf%C3%A9", "/caf%c3%a9"));
-        // Decoding leaves the escape's digits in the scratch past the path: never matched.
+        assert!(m("/api/v1/jobs:run", "/api/v1/jobs%3Arun"));
+        assert!(m("/api/v1/jobs:run", "/api/v1/jobs%3arun"));
+        assert!(m("/caf\u{e9}/admin/**", "/caf%C3%A9/admin/x"));
+        assert!(m("/caf\u{e9}/admin/**", "/caf%c3%a9/admin/x"));
+        assert!(m("/caf\u{e9}/admin/**", "/caf\u{e9}/admin/x"));
+        assert!(m("/files/a b", "/files/a%20b"));
+        assert!(m("/a+b", "/a+b"));
+        // A decoded `%` is an ordinary byte: decoding happens once.
+        assert_eq!(norm(b"/a%2541").1, b"/a%41");
+        assert!(m("/a%41", "/a%2541"));
+        assert!(!m("/aA", "/a%2541"));
+        // `?` and `#` that were escaped are bytes of the path, not a query or a fragment.
+        assert_eq!(norm(b"/a%3Fb?c").1, b"/a?b");
+        assert_eq!(norm(b"/a%23b").1, b"/a#b");
+        assert_eq!(norm(b"/a%2dz?q").1, b"/a-z");
+        assert_eq!(norm(b"/a%e2%82%ac").1, "/a\u{20ac}".as_bytes());
+        // A `#` after the query's `?` belongs to the query, which is dropped.
+        assert_eq!(norm(b"/a?b#c"), (false, b"/a".to_vec()));
+        // Decoding leaves bytes in the scratch past the path: never matched.
         assert!(!m("/a1", "/%61"));
         assert!(!m("/a/b2", "/a/%62"));
-        assert_eq!(norm(b"/a%2dz?q").1, b"/a-z");
-        assert_eq!(norm(b"/a%e2%82%ac").1, b"/a%E2%82%AC");
     }
 
     #[test]
@@ -515,6 +891,8 @@ mod tests {
         for bad in [
             &b""[..],
             b"admin",
+            b"*",
+            b"http://h/admin",
             b"//admin",
             b"/a//b",
             b"/a/./b",
@@ -524,6 +902,8 @@ mod tests {
             b"/a/%2e%2e/b",
             b"/a/%2E/b",
             b"/a/.%2e",
+            b"/a/%2e.",
+            b"/a/%2E%2e/",
             b"/a%2fb",
             b"/a%2Fb",
             b"/a%5cb",
@@ -533,17 +913,88 @@ mod tests {
             b"/a\x1fb",
             b"/a\x7fb",
             b"/a\tb",
+            b"/a%00",
+            b"/a%0a",
+            b"/a%1F",
+            b"/a%7f",
+            b"/a#b",
+            b"/a#",
+            b"/docs/..#",
+            b"/a/b#?c",
+            b"/%",
+            b"/%a",
+            b"/%zz",
+            b"/a%g0",
+            b"/a%0g",
+            b"/a%?b",
+            b"/a%4?1",
+            b"/%%41",
+            // Not UTF-8 after decoding: overlong, surrogate, too high, stray or cut bytes.
+            b"/%C0%AE",
+            b"/%C0%AF",
+            b"/%E0%80%AE",
+            b"/%F0%80%80%AE",
+            b"/%ED%A0%80",
+            b"/%F4%90%80%80",
+            b"/%F5%80%80%80",
+            b"/%FF",
+            b"/%80",
+            b"/caf%C3",
+            b"/caf%C3/x",
+            b"/caf\xc3",
+            b"/\xe2\x82",
         ] {
-            assert!(norm(bad).0, "{:?} should be malformed", core::str::from_utf8(bad));
+            assert!(norm(bad).0, "{:?} should be malformed", std::string::String::from_utf8_lossy(bad));
         }
         let long = [b'a'; MAX_PATH + 1];
         let mut p = [b'/'; MAX_PATH + 1];
         p[1..].copy_from_slice(&long[1..]);
         assert!(norm(&p).0);
         assert!(!norm(&p[..MAX_PATH]).0);
-        for good in [&b"/"[..], b"/a/.b", b"/a/..b", b"/a/...", b"/a.", b"/a/b/", b"/%zz", b"/a?//..\\"] {
-            assert!(!norm(good).0, "{:?} should be fine", core::str::from_utf8(good));
+        for good in [
+            &b"/"[..],
+            b"/a/.b",
+            b"/a/..b",
+            b"/a/...",
+            b"/a.",
+            b"/a/b/",
+            b"/a?//..\\",
+            b"/a?%zz#",
+            b"/a%2Eb",
+            b"/a/%2e%2e%2e",
+            b"/a;/..;/b",
+            b"/%C3%A9",
+            b"/%E2%82%AC",
+            b"/%F0%9F%A6%80",
+            b"/%F4%8F%BF%BF",
+            b"/%ED%9F%BF",
+            b"/%EF%BF%BF",
+            b"/\xc3\xa9",
+        ] {
+            assert!(!norm(good).0, "{:?} should be fine", std::string::String::from_utf8_lossy(good));
         }
+    }
+
+    #[test]
+    fn decoding_agrees_with_a_plain_decoder_on_every_escape() {
+        for b in 0..=255u8 {
+            for raw in [std::format!("/a%{b:02X}"), std::format!("/a%{b:02x}")] {
+                let (malformed, out) = norm(raw.as_bytes());
+                let banned = b < 0x20 || b == 0x7f || b == b'/' || b == b'\\' || b >= 0x80;
+                assert_eq!(malformed, banned, "{raw}");
+                if !malformed {
+                    assert_eq!(out, [b'/', b'a', b], "{raw}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn request_path_is_the_engine_view() {
+        assert_eq!(RequestPath::new(b"/api/v1/jobs%3Arun?x").as_str(), Some("/api/v1/jobs:run"));
+        assert_eq!(RequestPath::new(b"/api/v1/orders/42#/x").as_str(), None);
+        assert!(RequestPath::new(b"/a%00").is_malformed());
+        assert_eq!(std::format!("{:?}", RequestPath::new(b"/x")), "RequestPath(Some(\"/x\"))");
     }
 
     #[test]
@@ -554,14 +1005,64 @@ mod tests {
         assert_eq!(check_pattern("/a/**/b"), Err(PatternError::MisplacedDoubleStar));
         assert_eq!(check_pattern("/a/b**"), Err(PatternError::MisplacedDoubleStar));
         assert_eq!(check_pattern("/a*"), Err(PatternError::PartialWildcard));
-        assert_eq!(check_pattern("/a/../b"), Err(PatternError::Unsafe));
-        assert_eq!(check_pattern("/a%2fb"), Err(PatternError::Unsafe));
-        assert_eq!(check_pattern("/a?b"), Err(PatternError::Unsafe));
-        assert_eq!(check_pattern("/%61"), Err(PatternError::NotNormalized));
+        assert_eq!(check_pattern("/a/../b"), Err(PatternError::DotSegment));
+        assert_eq!(check_pattern("/a\\b"), Err(PatternError::Backslash));
+        assert_eq!(check_pattern("/a\u{0}b"), Err(PatternError::ControlByte));
+        // A stored pattern is decoded: `%`, `?` and `#` are ordinary bytes there.
+        assert_eq!(check_pattern("/100%/a?b#c"), Ok(()));
+        assert_eq!(check_pattern("/%61"), Ok(()));
         assert_eq!(check_pattern("/a/**"), Ok(()));
         assert_eq!(check_pattern("/**"), Ok(()));
         let deep = "/a".repeat(MAX_PATTERN_SEGMENTS + 1);
         assert_eq!(check_pattern(&deep), Err(PatternError::TooManySegments));
+    }
+
+    fn normalized(pattern: &str) -> Result<std::string::String, PatternError> {
+        let mut out = [0u8; 64];
+        normalize_pattern(pattern, &mut out).map(std::string::String::from)
+    }
+
+    #[test]
+    fn patterns_decode_like_paths() {
+        assert_eq!(normalized("/caf%C3%A9/admin/**").as_deref(), Ok("/caf\u{e9}/admin/**"));
+        assert_eq!(normalized("/caf\u{e9}/admin/**").as_deref(), Ok("/caf\u{e9}/admin/**"));
+        assert_eq!(normalized("/api/v1/jobs%3arun").as_deref(), Ok("/api/v1/jobs:run"));
+        assert_eq!(normalized("/%61dmin/*").as_deref(), Ok("/admin/*"));
+        assert_eq!(normalized("/a%2541").as_deref(), Ok("/a%41"));
+        assert_eq!(normalized("/a%3Fb%23c").as_deref(), Ok("/a?b#c"));
+        assert_eq!(normalized("/a#b"), Err(PatternError::Fragment));
+        assert_eq!(normalized("/a?b"), Err(PatternError::Query));
+        assert_eq!(normalized("/a%zz"), Err(PatternError::MalformedEscape));
+        assert_eq!(normalized("/a%4"), Err(PatternError::MalformedEscape));
+        assert_eq!(normalized("/a%"), Err(PatternError::MalformedEscape));
+        assert_eq!(normalized("/a%2fb"), Err(PatternError::EscapedSlash));
+        assert_eq!(normalized("/a%5Cb"), Err(PatternError::Backslash));
+        assert_eq!(normalized("/a\\b"), Err(PatternError::Backslash));
+        assert_eq!(normalized("/a%00"), Err(PatternError::ControlByte));
+        assert_eq!(normalized("/a%7F"), Err(PatternError::ControlByte));
+        assert_eq!(normalized("/a\tb"), Err(PatternError::ControlByte));
+        assert_eq!(normalized("/a/%2e%2E/b"), Err(PatternError::DotSegment));
+        assert_eq!(normalized("/a/.%2e"), Err(PatternError::DotSegment));
+        assert_eq!(normalized("/a/%2A"), Err(PatternError::EscapedStar));
+        assert_eq!(normalized("/a/%2a%2a"), Err(PatternError::EscapedStar));
+        assert_eq!(normalized("/%C0%AE"), Err(PatternError::InvalidUtf8));
+        assert_eq!(normalized("/%ED%A0%80"), Err(PatternError::InvalidUtf8));
+        assert_eq!(normalized("/%FF"), Err(PatternError::InvalidUtf8));
+        assert_eq!(normalized("api"), Err(PatternError::NoLeadingSlash));
+        let mut short = [0u8; 2];
+        assert_eq!(normalize_pattern("/abc", &mut short), Err(PatternError::TooLong));
+    }
+
+    #[test]
+    fn every_stored_pattern_is_its_own_normal_form_once_percent_is_escaped() {
+        // What the compiler stores, written back with `%` escaped, compiles to itself.
+        for stored in ["/caf\u{e9}/**", "/a%41", "/a?b#c/*", "/api/v1/jobs:run", "/"] {
+            check_pattern(stored).unwrap();
+            assert_eq!(
+                normalized(&stored.replace('%', "%25").replace('?', "%3F").replace('#', "%23")).as_deref(),
+                Ok(stored)
+            );
+        }
     }
 
     /// The matching rules of the module documentation, written the obvious way.

@@ -32,7 +32,9 @@ pub(crate) struct TokenCheck<'b> {
     /// Selected key (meaningful when `mac_ok`).
     pub(crate) key: u16,
     pub(crate) mfa: bool,
-    pub(crate) iat: Option<u64>,
+    /// Seconds since the user authenticated (`auth_time`, else `iat`; RFC 9470 §4), `None`
+    /// when the token has neither or names a time later than now + leeway.
+    pub(crate) auth_age: Option<u64>,
     pub(crate) exp: u64,
     /// The `sub` claim (public).
     pub(crate) sub: Option<JStr<'b>>,
@@ -58,7 +60,7 @@ impl TokenCheck<'_> {
             roles: 0,
             key: 0,
             mfa: false,
-            iat: None,
+            auth_age: None,
             exp: 0,
             sub: None,
         }
@@ -99,6 +101,7 @@ struct Claims<'a> {
     exp: Option<u64>,
     nbf: Option<u64>,
     iat: Option<u64>,
+    auth_time: Option<u64>,
     iss: Option<JStr<'a>>,
     sub: Option<JStr<'a>>,
     aud: Option<Value<'a>>,
@@ -108,13 +111,10 @@ struct Claims<'a> {
     roles: [Option<Value<'a>>; MAX_KEYS],
 }
 
-fn set_once<T>(slot: &mut Option<T>, v: T) -> Result<(), JsonError> {
-    if slot.replace(v).is_some() { Err(JsonError) } else { Ok(()) }
-}
-
+/// RFC 7519 §2 NumericDate, floored; negative, above 2^53 and non-numbers are malformed.
 fn numeric_date(v: Value<'_>) -> Result<u64, JsonError> {
     match v {
-        Value::Num(n) => json::uint53(n).ok_or(JsonError),
+        Value::Num(n) => json::numeric_date(n).ok_or(JsonError),
         _ => Err(JsonError),
     }
 }
@@ -124,6 +124,7 @@ fn parse_claims<'a>(bytes: &'a [u8], keys: &[KeySpec<'_>]) -> Result<Claims<'a>,
         exp: None,
         nbf: None,
         iat: None,
+        auth_time: None,
         iss: None,
         sub: None,
         aud: None,
@@ -134,66 +135,85 @@ fn parse_claims<'a>(bytes: &'a [u8], keys: &[KeySpec<'_>]) -> Result<Claims<'a>,
     let mut seen = 0u128;
     json::for_each_member(bytes, |name, value| {
         let string = |v: Value<'a>| if let Value::Str(s) = v { Ok(s) } else { Err(JsonError) };
-        name.with_plain::<{ MAX_NAME }, _>(|name, _| {
-            // Every claim we read may appear once, whatever its value.
-            let bit = claim_bit(name, keys);
-            if seen & bit != 0 {
-                return Err(JsonError);
+        // The name is compared once; everything after works on its bits.
+        let bit = name.with_plain::<{ MAX_NAME }, _>(|name, _| claim_bit(name, keys));
+        // Every claim we read may appear once, whatever its value.
+        if seen & bit != 0 {
+            return Err(JsonError);
+        }
+        seen |= bit;
+        // `null` is how many JWT libraries write an optional claim they do not have: it is
+        // absent; a null date is malformed like any other non-number ("MUST be a number").
+        if value == Value::Null {
+            return if bit & DATES != 0 { Err(JsonError) } else { Ok(()) };
+        }
+        match bit & REGISTERED {
+            EXP => c.exp = Some(numeric_date(value)?),
+            NBF => c.nbf = Some(numeric_date(value)?),
+            IAT => c.iat = Some(numeric_date(value)?),
+            AUTH_TIME => c.auth_time = Some(numeric_date(value)?),
+            ISS => c.iss = Some(string(value)?),
+            SUB => c.sub = Some(string(value)?),
+            AUD => {
+                check_string_or_array(value)?;
+                c.aud = Some(value);
             }
-            seen |= bit;
-            // `null` is how many JWT libraries write an optional claim they do not have: it is
-            // absent; a null `exp` is malformed like any other non-number.
-            if value == Value::Null {
-                return if name == b"exp" { Err(JsonError) } else { Ok(()) };
+            AMR => {
+                let Value::Array(a) = value else { return Err(JsonError) };
+                check_string_or_array(value)?;
+                c.amr = Some(a);
             }
-            match name {
-                b"exp" => set_once(&mut c.exp, numeric_date(value)?)?,
-                b"nbf" => set_once(&mut c.nbf, numeric_date(value)?)?,
-                b"iat" => set_once(&mut c.iat, numeric_date(value)?)?,
-                b"iss" => set_once(&mut c.iss, string(value)?)?,
-                b"sub" => set_once(&mut c.sub, string(value)?)?,
-                b"aud" => {
-                    check_string_or_array(value)?;
-                    set_once(&mut c.aud, value)?;
-                }
-                b"amr" => {
-                    let Value::Array(a) = value else { return Err(JsonError) };
-                    check_string_or_array(value)?;
-                    set_once(&mut c.amr, a)?;
-                }
-                b"scope" => set_once(&mut c.scope, string(value)?)?,
-                _ => {}
+            SCOPE => c.scope = Some(string(value)?),
+            _ => {}
+        }
+        // A key's roles claim may also be one of the names above (`scope` excepted).
+        for (i, slot) in c.roles.iter_mut().enumerate() {
+            if bit & roles_bit(i) != 0 {
+                check_string_or_array(value)?;
+                *slot = Some(value);
             }
-            // A key's roles claim may also be one of the names above (`scope` excepted).
-            for (slot, key) in c.roles.iter_mut().zip(keys) {
-                if name == key.roles_claim.as_bytes() {
-                    check_string_or_array(value)?;
-                    set_once(slot, value)?;
-                }
-            }
-            Ok(())
-        })
+        }
+        Ok(())
     })?;
     Ok(c)
 }
 
-/// A bit per claim we read (bits 8 and up: the roles claim of key `i`), for duplicates.
+// A bit per claim we read, for duplicates and dispatch; bits 9 and up: the roles claim of key `i`.
+const EXP: u128 = 1;
+const NBF: u128 = 2;
+const IAT: u128 = 4;
+const AUTH_TIME: u128 = 8;
+const ISS: u128 = 16;
+const SUB: u128 = 32;
+const AUD: u128 = 64;
+const AMR: u128 = 128;
+const SCOPE: u128 = 256;
+const REGISTERED: u128 = 511;
+/// The NumericDates (RFC 7519 §4.1.4–6; OpenID Connect Core §2 for `auth_time`).
+const DATES: u128 = EXP | NBF | IAT | AUTH_TIME;
+
+fn roles_bit(key: usize) -> u128 {
+    u32::try_from(key).ok().and_then(|i| 512u128.checked_shl(i)).unwrap_or(0)
+}
+
+/// The bits of claim `name` (registered ones, and the roles claim of every key that reads it).
 fn claim_bit(name: &[u8], keys: &[KeySpec<'_>]) -> u128 {
     let registered: u128 = match name {
-        b"exp" => 1,
-        b"nbf" => 2,
-        b"iat" => 4,
-        b"iss" => 8,
-        b"sub" => 16,
-        b"aud" => 32,
-        b"amr" => 64,
-        b"scope" => 128,
+        b"exp" => EXP,
+        b"nbf" => NBF,
+        b"iat" => IAT,
+        b"auth_time" => AUTH_TIME,
+        b"iss" => ISS,
+        b"sub" => SUB,
+        b"aud" => AUD,
+        b"amr" => AMR,
+        b"scope" => SCOPE,
         _ => 0,
     };
     keys.iter()
         .enumerate()
         .filter(|(_, k)| name == k.roles_claim.as_bytes())
-        .fold(registered, |bits, (i, _)| bits | u32::try_from(i).ok().and_then(|i| 256u128.checked_shl(i)).unwrap_or(0))
+        .fold(registered, |bits, (i, _)| bits | roles_bit(i))
 }
 
 /// A string, or an array of at most [`MAX_CLAIM_ELEMENTS`] strings.
@@ -319,13 +339,15 @@ pub(crate) fn check<'b>(
     let Some(exp) = claims.exp else {
         return TokenCheck::malformed();
     };
+    // The subject is handed to hosts that copy it into headers and C strings: no control
+    // byte or NUL, raw (DEL is valid raw JSON) or escaped.
+    let bad_sub = |s: JStr<'_>| s.unescaped_len() > MAX_SUBJECT || s.has_control();
+    if claims.sub.is_some_and(bad_sub) {
+        return TokenCheck::malformed();
+    }
     let mut out = TokenCheck::malformed();
     out.malformed = false;
     out.exp = exp;
-    out.iat = claims.iat;
-    if claims.sub.is_some_and(|s| s.unescaped_len() > MAX_SUBJECT) {
-        return TokenCheck::malformed();
-    }
     out.sub = claims.sub;
 
     // Rows 12: the algorithm and the key.
@@ -357,6 +379,9 @@ pub(crate) fn check<'b>(
     out.expired = exp.saturating_add(leeway) <= now;
     let late = now.saturating_add(leeway);
     out.not_yet_valid = claims.nbf.is_some_and(|nbf| nbf > late) | claims.iat.is_some_and(|iat| iat > late);
+    // RFC 9470 §4: the age of the authentication, from `auth_time`, else `iat`. A time after
+    // now + leeway cannot be measured from (fail closed, like a token without either).
+    out.auth_age = claims.auth_time.or(claims.iat).filter(|&at| at <= late).map(|at| now.saturating_sub(at));
     out.mfa = claims.amr.is_some_and(|a| contains(Some(Value::Array(a)), b"mfa"));
 
     let signing_input = token.get(..h64.len().saturating_add(1).saturating_add(p64.len())).unwrap_or(&[]);
@@ -374,7 +399,12 @@ pub(crate) fn check<'b>(
         };
         let ok = verified & Choice::from(u8::from(candidate && !out.alg_rejected));
         let issuer_ok = spec.issuer.is_none_or(|want| claims.iss.is_some_and(|iss| iss.eq(want.as_bytes())));
-        let audience_ok = spec.audience.is_none_or(|want| contains(claims.aud, want.as_bytes()));
+        // RFC 7519 §4.1.3: a present `aud` must name this recipient; a key without `audience`
+        // identifies with no audience, so it takes only tokens without `aud`.
+        let audience_ok = match spec.audience {
+            Some(want) => contains(claims.aud, want.as_bytes()),
+            None => claims.aud.is_none(),
+        };
         let roles = roles_from(claims.roles.get(i).copied().flatten(), claims.scope, &policy.roles);
         // The first candidate's claims results are the default; a verified one replaces them.
         let take = ok & !found | Choice::from(u8::from(first));
@@ -428,8 +458,11 @@ mod tests {
         }];
         for bad in [
             &br#"{"exp":"1800000000"}"#[..],
-            br#"{"exp":1.5}"#,
+            br#"{"exp":-1.5}"#,
+            br#"{"exp":1e16}"#,
             br#"{"exp":-1}"#,
+            br#"{"exp":1,"auth_time":"1"}"#,
+            br#"{"exp":1,"auth_time":1,"auth_time":2}"#,
             br#"{"exp":18446744073709551616}"#,
             br#"{"exp":1,"exp":2}"#,
             br#"{"exp":1,"aud":5}"#,
@@ -443,6 +476,20 @@ mod tests {
     }
 
     #[test]
+    fn fractional_and_exponent_dates_are_floored() {
+        let keys = [KeySpec {
+            id: "k",
+            alg: Alg::Hs256,
+            issuer: None,
+            audience: None,
+            roles_claim: "roles",
+            public_key: crate::policy::PublicKey::Secret,
+        }];
+        let c = parse_claims(br#"{"exp":1.5,"nbf":17e2,"iat":1767225600.999,"auth_time":1E+3}"#, &keys).unwrap();
+        assert_eq!((c.exp, c.nbf, c.iat, c.auth_time), (Some(1), Some(1700), Some(1_767_225_600), Some(1000)));
+    }
+
+    #[test]
     fn null_optional_claims_are_absent_but_still_count_as_present_for_duplicates() {
         let keys = [KeySpec {
             id: "k",
@@ -452,9 +499,13 @@ mod tests {
             roles_claim: "roles",
             public_key: crate::policy::PublicKey::Secret,
         }];
-        let c = parse_claims(br#"{"exp":1,"iss":null,"aud":null,"nbf":null,"roles":null,"sub":null}"#, &keys).unwrap();
-        assert!(c.iss.is_none() && c.aud.is_none() && c.nbf.is_none() && c.roles[0].is_none() && c.sub.is_none());
-        assert!(parse_claims(br#"{"exp":null}"#, &keys).is_err());
+        let c = parse_claims(br#"{"exp":1,"iss":null,"aud":null,"roles":null,"sub":null,"amr":null}"#, &keys).unwrap();
+        assert!(c.iss.is_none() && c.aud.is_none() && c.roles[0].is_none() && c.sub.is_none() && c.amr.is_none());
+        // The dates "MUST be a number": null is not one.
+        for date in ["exp", "nbf", "iat", "auth_time"] {
+            let json = std::format!(r#"{{"exp":1,"{date}":null}}"#).replace(r#""exp":1,"exp":null"#, r#""exp":null"#);
+            assert!(parse_claims(json.as_bytes(), &keys).is_err(), "{json}");
+        }
         assert!(parse_claims(br#"{"exp":1,"iss":null,"iss":"x"}"#, &keys).is_err());
         assert!(parse_claims(br#"{"exp":1,"iss":"x","iss":null}"#, &keys).is_err());
         assert!(parse_claims(br#"{"exp":1,"roles":null,"roles":["a"]}"#, &keys).is_err());

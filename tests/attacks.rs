@@ -32,6 +32,22 @@ fn path_attacks_are_malformed() {
         b"admin",
         b"",
         b"*",
+        b"http://h/admin/users",
+        b"/admin#/../health",
+        b"/health#",
+        b"/admin%00",
+        b"/admin%0a",
+        b"/admin%1F",
+        b"/admin%7f",
+        b"/admin%",
+        b"/admin%2",
+        b"/admin%zz",
+        b"/%C0%AEadmin",
+        b"/admin/%C0%AE%C0%AE/x",
+        b"/admin/%E0%80%AE",
+        b"/admin/%ED%A0%80",
+        b"/admin/\xff",
+        b"/admin/%FF",
     ];
     for p in bad {
         let o = req("GET", "/").raw_path(p).eval(&e);
@@ -50,6 +66,9 @@ fn encoded_letters_and_queries_cannot_dodge_a_rule() {
     // `/%61dmin` is `/admin` to the server behind Warden, so it is to the rule.
     let o = req("GET", "/%61dmin/users").eval(&e);
     assert_eq!((o.status, o.reason, o.rule.as_deref()), (401, "credentials_missing", Some("admin-console")));
+    // Every escape is decoded once: `%2561` is `%61`, not `a`.
+    let o = req("GET", "/%2561dmin/users").eval(&e);
+    assert_eq!(o.reason, "no_matching_rule");
     let o = req("GET", "/health?/../admin").eval(&e);
     assert_eq!((o.status, o.reason), (200, "public"));
     let o = req("GET", "/health/").eval(&e);

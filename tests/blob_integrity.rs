@@ -38,15 +38,14 @@ fn trailing_bytes_and_foreign_versions_are_refused() {
     blob.push(0);
     assert_eq!(Engine::load(&blob, &keyring()).unwrap_err(), LoadError::LengthMismatch);
     blob.pop();
-    // v1 (before public keys changed the key table) and a future v3.
-    for foreign in [1u8, 3] {
-        blob[4] = foreign;
-        assert_eq!(
-            Engine::load(&blob, &keyring()).unwrap_err(),
-            LoadError::UnsupportedVersion { found: u16::from(foreign) }
-        );
+    // Version 1 stored patterns with their escapes and had no public keys: its blobs must be
+    // compiled again.
+    let current = warden::blob::FORMAT_VERSION;
+    for foreign in [1, current + 1] {
+        blob[4..6].copy_from_slice(&foreign.to_le_bytes());
+        assert_eq!(Engine::load(&blob, &keyring()).unwrap_err(), LoadError::UnsupportedVersion { found: foreign });
     }
-    blob[4] = 2;
+    blob[4..6].copy_from_slice(&current.to_le_bytes());
     blob[0] = b'X';
     assert_eq!(Engine::load(&blob, &keyring()).unwrap_err(), LoadError::BadMagic);
 }
@@ -100,6 +99,38 @@ fn over_capacity_blobs_name_the_limit() {
             limit: warden::capacity::MAX_RULES
         }
     );
+}
+
+#[test]
+fn over_capacity_errors_say_which_capacity_what_is_needed_and_the_limit() {
+    let mut blob = blob();
+    let need = warden::capacity::MAX_ROLES + 3;
+    blob[14..16].copy_from_slice(&u16::try_from(need).unwrap().to_le_bytes());
+    let e = Engine::load(&blob, &keyring()).unwrap_err();
+    let text = e.to_string();
+    for part in [format!("has {need} distinct roles"), format!("MAX_ROLES of {}", warden::capacity::MAX_ROLES)] {
+        assert!(text.contains(&part), "{part} not in {text}");
+    }
+    assert!(text.contains(&format!("WARDEN_MAX_ROLES={need} or more")), "{text}");
+}
+
+#[test]
+fn a_blob_is_checked_against_another_builds_capacities() {
+    use warden::capacity::Capacities;
+    let blob = blob();
+    let info = warden::blob::read_header(&blob).unwrap();
+    assert_eq!(info.tables.check(&Capacities::THIS_BUILD), Ok(()));
+    // A firmware build with room for fewer rules than the test policy has.
+    let rules = info.tables.rules.into();
+    let small = Capacities { rules: rules - 1, ..Capacities::THIS_BUILD };
+    assert_eq!(
+        info.tables.check(&small),
+        Err(LoadError::CapacityExceeded { what: Capacity::Rules, count: rules, limit: rules - 1 })
+    );
+    assert_eq!(info.tables.check(&Capacities { rules, ..small }), Ok(()));
+    // The defaults are build.rs's, whatever this build set.
+    let defaults = Capacities::defaults();
+    assert_eq!((defaults.rules, defaults.keys, defaults.methods), (128, 16, 16));
 }
 
 #[test]

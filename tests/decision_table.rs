@@ -314,6 +314,77 @@ fn row_18_allow_with_subject_roles_cors_and_refresh_advice() {
 }
 
 #[test]
+fn denials_after_row_6_carry_the_cors_answer_of_an_allowed_origin() {
+    let blob = blob();
+    let e = engine(&blob);
+    let origin = "https://app.example.com";
+    let cors = |o: &Outcome| o.cors_origin.clone();
+    // Every 401 (rows 7–16) to an allowed origin: the page can read the status and challenges.
+    let o = req("GET", "/items/1").header("origin", origin).eval(&e);
+    assert_eq!((o.status, o.reason, cors(&o).as_deref()), (401, "credentials_missing", Some(origin)));
+    let o = req("GET", "/items/1").header("origin", origin).bearer("a.b.c").eval(&e);
+    assert_eq!((o.status, cors(&o).as_deref()), (401, Some(origin)));
+    let mut forged = token(r#","roles":["reader"]"#);
+    forged.push('x');
+    let o = req("GET", "/items/1").header("origin", origin).bearer(&forged).eval(&e);
+    assert_eq!((o.reason, cors(&o).as_deref()), ("token_bad_signature", Some(origin)));
+    let o = req("DELETE", "/echo/x").header("origin", "null").eval(&e);
+    assert_eq!((o.status, cors(&o).as_deref()), (401, Some("null")));
+    // Row 17, by token and by API key; the answer echoes the origin as sent.
+    let o = req("GET", "/items/1")
+        .header("origin", "HTTPS://App.Example.COM:443")
+        .bearer(&token(r#","roles":["deployer"]"#))
+        .eval(&e);
+    assert_eq!((o.status, o.reason), (403, "insufficient_role"));
+    assert_eq!(cors(&o).as_deref(), Some("HTTPS://App.Example.COM:443"));
+    let o = req("GET", "/items/1").header("origin", origin).header("x-api-key", API_KEY_CI).eval(&e);
+    assert_eq!((o.reason, cors(&o).as_deref()), ("insufficient_role", Some(origin)));
+    // The accessors: on the decision and on the 401's own details.
+    let headers = [warden::Header::new(b"origin", origin.as_bytes())];
+    let r = warden::Request::new(b"GET", b"/items/1", NOW)
+        .with_headers(&headers)
+        .with_client_ip("10.1.2.3".parse().unwrap());
+    let d = e.evaluate(&r);
+    let answer = d.cors().map(|c| (c.allow_origin(), c.allow_credentials(), c.preflight().is_none()));
+    assert_eq!(answer, Some((origin, true, true)), "allow-credentials from [cors], no preflight headers");
+    match &d {
+        warden::Decision::Unauthorized(u) => assert_eq!(u.cors().map(|c| c.allow_origin()), Some(origin)),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn denials_up_to_row_6_and_rules_without_origins_carry_no_cors_answer() {
+    let blob = blob();
+    let e = engine(&blob);
+    let origin = "https://console.example.com";
+    // Rows 1, 3, 4, 5 and 6 come before (or are) the origin check.
+    for (o, reason) in [
+        (req("GET", "/items/../x").header("origin", origin).eval(&e), "malformed_path"),
+        (req("PUT", "/items/1").header("origin", origin).eval(&e), "method_not_allowed"),
+        (req("GET", "/items/1").header("origin", origin).ip("203.0.113.9").eval(&e), "ip_blocked"),
+        (req("GET", "/admin/x").header("origin", origin).ip("192.0.2.1").eval(&e), "ip_not_allowed"),
+        (req("GET", "/items/1").header("origin", "https://evil-example.com").eval(&e), "origin_not_allowed"),
+    ] {
+        assert_eq!((o.status, o.reason, o.cors_origin), (403, reason, None));
+    }
+    // A rule without origins never answers CORS, whatever the denial.
+    let o = req("POST", "/deploy/x").header("origin", origin).eval(&e);
+    assert_eq!((o.status, o.reason, o.cors_origin), (401, "credentials_missing", None));
+    let o = req("POST", "/deploy/x").header("origin", origin).header("x-api-key", API_KEY_READER).eval(&e);
+    assert_eq!((o.status, o.reason, o.cors_origin), (403, "insufficient_role", None));
+    // No origin sent, no answer.
+    let o = req("GET", "/items/1").eval(&e);
+    assert_eq!((o.status, o.cors_origin), (401, None));
+    // A denied preflight carries none either.
+    let o = req("OPTIONS", "/items/1")
+        .header("origin", "https://evil-example.com")
+        .header("access-control-request-method", "GET")
+        .eval(&e);
+    assert_eq!((o.status, o.reason, o.cors_origin), (403, "origin_not_allowed", None));
+}
+
+#[test]
 fn tokens_without_kid_are_tried_against_every_key_of_their_alg() {
     let blob = blob();
     let e = engine(&blob);

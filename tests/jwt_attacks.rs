@@ -102,10 +102,11 @@ fn hostile_json_is_malformed() {
     let cases = [
         claims(r#","exp":1"#),
         format!(r#"{{"sub":"a","exp":"{}"}}"#, NOW + 600),
-        format!(r#"{{"sub":"a","exp":{}.5}}"#, NOW + 600),
+        format!(r#"{{"sub":"a","exp":-{}.5}}"#, NOW + 600),
         r#"{"sub":"a","exp":-1}"#.to_string(),
         r#"{"sub":"a","exp":18446744073709551616}"#.to_string(),
-        r#"{"sub":"a","exp":1e12}"#.to_string(),
+        r#"{"sub":"a","exp":1e16}"#.to_string(),
+        r#"{"sub":"a","exp":null}"#.to_string(),
         r#"{"sub":"a"}"#.to_string(),
         claims(r#","aud":5"#),
         deep,

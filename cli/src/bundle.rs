@@ -47,7 +47,12 @@ pub fn key_ids(blob: &[u8]) -> Vec<String> {
 ///
 /// # Errors
 /// The load error, with key ids instead of key numbers.
-pub fn engine<'a>(blob: &'a [u8], keyring: &Keyring, verify_key: Option<&[u8]>) -> Result<Engine<'a>, String> {
+pub fn engine<'a>(
+    blob: &'a [u8],
+    keyring: &Keyring,
+    from: keys::KeysFrom<'_>,
+    verify_key: Option<&[u8]>,
+) -> Result<Engine<'a>, String> {
     let material = keyring.material();
     let loaded = match verify_key {
         Some(k) => Engine::load_verified(blob, &material, k),
@@ -56,15 +61,30 @@ pub fn engine<'a>(blob: &'a [u8], keyring: &Keyring, verify_key: Option<&[u8]>) 
     loaded.map_err(|e| {
         let ids = key_ids(blob);
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        format!("cannot load the policy: {}", keys::explain_load_error(&e, &ids))
+        format!("cannot load the policy: {}", keys::explain_load_error(&e, &ids, from))
     })
 }
 
-/// Reads a bundle key file (hex or base64, ≥ 32 bytes).
+/// Reads a bundle key file: hex or base64 text (`#` lines are comments), as `warden key
+/// bundle` writes it, or a keys file with exactly one `[[key]]`, as `warden key new` writes
+/// it. At least 32 bytes.
 ///
 /// # Errors
 /// A message that never contains the key.
 pub fn read_bundle_key(path: &Path) -> Result<Vec<u8>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read key file {}: {e}", path.display()))?;
-    crate::encoding::read_key_text(&text, warden::blob::MIN_BUNDLE_KEY).map_err(|e| format!("{}: {e}", path.display()))
+    let min = warden::blob::MIN_BUNDLE_KEY;
+    if text.lines().any(|l| l.trim() == "[[key]]") {
+        let ring = keys::parse(&text).map_err(|_| format!("{}: not a valid keys file", path.display()))?;
+        return match ring.keys.as_slice() {
+            [one] if one.secret.len() >= min => Ok(one.secret.clone()),
+            [_] => Err(format!("{}: the key is shorter than {min} bytes", path.display())),
+            many => Err(format!(
+                "{}: a bundle key file holds one key, this keys file has {} (`warden key bundle` makes one)",
+                path.display(),
+                many.len()
+            )),
+        };
+    }
+    crate::encoding::read_key_text(&text, min).map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -1,4 +1,4 @@
-//! Case files for `warden test` (SPEC §9).
+//! Case files for `warden test` (docs/policy.md, "Case files").
 //!
 //! ```toml
 //! keys = "edge-api.keys.toml"   # relative to this file; optional when the policy has no [[key]]
@@ -325,6 +325,7 @@ mod tests {
             refresh_advised: false,
             challenges: vec!["Bearer realm=\"x\", error=\"insufficient_scope\"".into()],
             cors: None,
+            path: Some("/".into()),
         };
         let mut e = Expectation { status: 403, reason: "insufficient_role".into(), ..Default::default() };
         assert!(mismatches(&e, &actual).is_empty());

@@ -1,17 +1,15 @@
 //! Diagnostics: errors and warnings with a position in a source file, rendered for people
-//! (with `miette`, showing the source line) or as JSON.
+//! (in the style of rustc: the message, `file:line:col`, the source line with the value
+//! underlined, the help) or as JSON. Help lines are never wrapped, so a name in them is never
+//! cut in two.
 //!
 //! Secrets must never reach a terminal or a log through a diagnostic, so a snippet of the
 //! source is shown only for files that hold no secrets, and never for a line that assigns a
 //! secret-bearing field (a password hash, a digest, a key) even in a policy.
 
 use core::ops::Range;
-use std::fmt;
 use std::io::IsTerminal;
 
-use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceSpan, SpanContents,
-};
 use serde::Serialize;
 
 /// How bad a diagnostic is.
@@ -21,6 +19,17 @@ pub enum Severity {
     Error,
     /// The input is accepted, but probably not what the author meant.
     Warning,
+}
+
+impl Severity {
+    /// `error` or `warning`.
+    #[must_use]
+    pub const fn word(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Warning => "warning",
+        }
+    }
 }
 
 /// One error or warning about a source file.
@@ -147,17 +156,13 @@ impl SourceFile {
     #[must_use]
     pub fn render(&self, d: &Diagnostic, color: bool) -> String {
         match &d.span {
-            Some(span) if self.may_quote(span) => self.render_miette(d, span, color),
+            Some(span) if self.may_quote(span) => self.render_snippet(d, span, color),
             _ => self.render_plain(d),
         }
     }
 
     fn render_plain(&self, d: &Diagnostic) -> String {
-        let kind = match d.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        let mut out = format!("{kind}: {}\n", d.message);
+        let mut out = format!("{}: {}\n", d.severity.word(), d.message);
         match &d.span {
             Some(span) => {
                 let (line, col) = self.line_col(span.start);
@@ -171,27 +176,36 @@ impl SourceFile {
         out
     }
 
-    fn render_miette(&self, d: &Diagnostic, span: &Range<usize>, color: bool) -> String {
-        let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-        let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1).with_width(120).with_links(false);
-        // Only the first line of the span is ever shown (see `OneLine`).
+    /// The plain form plus the span's own line (never its neighbours, which may hold secrets
+    /// the diagnostic is not about), the value underlined with `^`.
+    fn render_snippet(&self, d: &Diagnostic, span: &Range<usize>, color: bool) -> String {
         let start = floor_char_boundary(&self.text, span.start.min(self.text.len()));
-        let line_end =
-            self.text.get(start..).and_then(|r| r.find('\n')).map_or(self.text.len(), |i| start.saturating_add(i));
-        let end = floor_char_boundary(&self.text, span.end.clamp(start, line_end));
-        let report = MietteReport {
-            message: d.message.clone(),
-            help: d.help.clone(),
-            severity: match d.severity {
-                Severity::Error => miette::Severity::Error,
-                Severity::Warning => miette::Severity::Warning,
-            },
-            source: OneLine { name: self.name.clone(), text: self.text.clone() },
-            label: LabeledSpan::new_with_span(d.label.clone(), SourceSpan::from(start..end)),
+        let (line_no, col) = self.line_col(start);
+        let source_line = self.line_at(start);
+        let line_start = start.saturating_sub(col.saturating_sub(1));
+        let line_start = floor_char_boundary(&self.text, line_start.min(start));
+        // Only the part of the span on its first line is underlined.
+        let end = floor_char_boundary(&self.text, span.end.clamp(start, line_start.saturating_add(source_line.len())));
+        let width = self.text.get(start..end).map_or(1, |s| s.chars().count()).max(1);
+        let (paint, reset) = match (color, d.severity) {
+            (false, _) => ("", ""),
+            (true, Severity::Error) => ("\x1b[1;31m", "\x1b[0m"),
+            (true, Severity::Warning) => ("\x1b[1;33m", "\x1b[0m"),
         };
-        let mut out = String::new();
-        if handler.render_report(&mut out, &report).is_err() {
-            return self.render_plain(d);
+        let gutter = " ".repeat(line_no.to_string().len());
+        let mut out = format!("{paint}{}{reset}: {}\n", d.severity.word(), d.message);
+        out.push_str(&format!("{gutter}--> {}:{line_no}:{col}\n", self.name));
+        out.push_str(&format!("{gutter} |\n"));
+        // Tabs would move the underline: show them as one space each.
+        out.push_str(&format!("{line_no} | {}\n", source_line.replace('\t', " ")));
+        let label = d.label.as_deref().map(|l| format!(" {l}")).unwrap_or_default();
+        out.push_str(&format!(
+            "{gutter} | {}{paint}{}{label}{reset}\n",
+            " ".repeat(col.saturating_sub(1)),
+            "^".repeat(width)
+        ));
+        if let Some(help) = &d.help {
+            out.push_str(&format!("{gutter} = help: {help}\n"));
         }
         out
     }
@@ -257,16 +271,28 @@ impl Report {
         (json(errors), json(warnings))
     }
 
-    /// Prints every diagnostic to stderr, then a count line.
-    pub fn eprint(&self) {
+    /// Prints every diagnostic to stderr.
+    pub fn eprint_diagnostics(&self) {
         let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         for d in &self.diagnostics {
             err!("{}", self.file.render(d, color));
         }
+    }
+
+    /// `FILE: N errors, M warnings`.
+    #[must_use]
+    pub fn summary(&self) -> String {
         let errors = self.diagnostics.iter().filter(|d| d.is_error()).count();
         let warnings = self.diagnostics.len().saturating_sub(errors);
-        if errors > 0 || warnings > 0 {
-            errln!("{}: {}, {}", self.file.name, plural(errors, "error"), plural(warnings, "warning"));
+        format!("{}: {}, {}", self.file.name, plural(errors, "error"), plural(warnings, "warning"))
+    }
+
+    /// Prints every diagnostic to stderr, then the [`Report::summary`] line (when there is
+    /// any diagnostic).
+    pub fn eprint(&self) {
+        self.eprint_diagnostics();
+        if !self.diagnostics.is_empty() {
+            errln!("{}", self.summary());
         }
     }
 }
@@ -275,82 +301,6 @@ impl Report {
 #[must_use]
 pub fn plural(n: usize, what: &str) -> String {
     if n == 1 { format!("{n} {what}") } else { format!("{n} {what}s") }
-}
-
-#[derive(Debug)]
-struct MietteReport {
-    message: String,
-    help: Option<String>,
-    severity: miette::Severity,
-    source: OneLine,
-    label: LabeledSpan,
-}
-
-/// Source code that shows exactly the line holding a span, never its neighbours (which may
-/// hold secrets the diagnostic is not about).
-#[derive(Debug)]
-struct OneLine {
-    name: String,
-    text: String,
-}
-
-impl miette::SourceCode for OneLine {
-    fn read_span<'a>(
-        &'a self,
-        span: &SourceSpan,
-        before: usize,
-        after: usize,
-    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let start = span.offset().min(self.text.len());
-        let end = start.saturating_add(span.len()).min(self.text.len());
-        let line_start = self.text.get(..start).and_then(|s| s.rfind('\n')).map_or(0, |i| i.saturating_add(1));
-        let line = self.text.get(..line_start).map_or(0, |s| s.matches('\n').count());
-        if before == 0 && after == 0 {
-            // The handler asks for the bare span to print `file:line:col`.
-            let column = self.text.get(line_start..start).map_or(0, |s| s.chars().count());
-            let data = self.text.as_bytes().get(start..end).ok_or(MietteError::OutOfBounds)?;
-            return Ok(Box::new(MietteSpanContents::new_named(self.name.clone(), data, *span, line, column, 1)));
-        }
-        // Context requested: the span's own line(s) only, never the neighbours.
-        let line_end =
-            self.text.get(end..).and_then(|s| s.find('\n')).map_or(self.text.len(), |i| end.saturating_add(i));
-        let data = self.text.as_bytes().get(line_start..line_end).ok_or(MietteError::OutOfBounds)?;
-        let lines = data.iter().filter(|&&c| c == b'\n').count().saturating_add(1);
-        Ok(Box::new(MietteSpanContents::new_named(
-            self.name.clone(),
-            data,
-            SourceSpan::from(line_start..line_end),
-            line,
-            0,
-            lines,
-        )))
-    }
-}
-
-impl fmt::Display for MietteReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl core::error::Error for MietteReport {}
-
-impl miette::Diagnostic for MietteReport {
-    fn severity(&self) -> Option<miette::Severity> {
-        Some(self.severity)
-    }
-
-    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
-    }
-
-    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.source)
-    }
-
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(core::iter::once(self.label.clone())))
-    }
 }
 
 #[cfg(test)]
@@ -378,6 +328,22 @@ mod tests {
         let out = f.render(&d, false);
         assert!(out.contains("name = \"x\""), "{out}");
         assert!(out.contains("p.toml:2:8"), "{out}");
+    }
+
+    #[test]
+    fn the_snippet_underlines_the_value_and_never_wraps_the_help() {
+        let text = "a = 1\n  path = \"/api/orders/*\"\nnext = 2\n";
+        let f = SourceFile::new("p.toml", text, Snippets::Allowed);
+        let help = format!("move `orders-read-{}` above `api`", "x".repeat(150));
+        let d = Diagnostic::warning(Some(15..30), "never used").with_help(help.clone()).with_label("shadowed");
+        let out = f.render(&d, false);
+        assert_eq!(
+            out,
+            format!(
+                "warning: never used\n --> p.toml:2:10\n  |\n2 |   path = \"/api/orders/*\"\n  |          ^^^^^^^^^^^^^^^ shadowed\n  = help: {help}\n"
+            )
+        );
+        assert!(!out.contains("next"), "neighbour lines are never shown");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The keys file (SPEC §6): HMAC secrets for a policy's `[[key]]` ids, kept out of the policy.
+//! The keys file (docs/policy.md, "The keys file"): HMAC secrets for a policy's `[[key]]` ids, kept out of the policy.
 //!
 //! ```toml
 //! private_jwks = ["idp.dev-private.jwks.json"]   # optional: test keys for `warden token mint`
@@ -159,21 +159,36 @@ pub fn load(path: &Path) -> Result<Keyring, String> {
     Ok(ring)
 }
 
+/// Where the secrets of a keyring came from, for messages about a missing one.
+#[derive(Debug, Clone, Copy)]
+pub enum KeysFrom<'a> {
+    /// A keys file.
+    File(&'a Path),
+    /// None was given; the text says how to give one (e.g. "pass --keys FILE").
+    Nowhere(&'a str),
+}
+
 /// A load error explained with key ids instead of key numbers.
 #[must_use]
-pub fn explain_load_error(e: &LoadError, key_ids: &[&str]) -> String {
+pub fn explain_load_error(e: &LoadError, key_ids: &[&str], from: KeysFrom<'_>) -> String {
     let id = |i: &usize| key_ids.get(*i).copied().unwrap_or("?");
-    match e {
-        LoadError::KeyMissing { key } => format!(
-            "the keys file has no secret for key `{}` of the policy; add a [[key]] with id = \"{}\"",
+    match (e, from) {
+        (LoadError::KeyMissing { key }, KeysFrom::Nowhere(how)) => format!(
+            "the policy verifies tokens with key `{}`, whose secret comes from a keys file, and none was given: {how} (a TOML file of [[key]] tables with `id` and `secret_hex` or `secret_b64`; `warden key new --alg … --id {}` makes one)",
             id(key),
             id(key)
         ),
-        LoadError::KeyTooShort { key, min } => format!(
+        (LoadError::KeyMissing { key }, KeysFrom::File(path)) => format!(
+            "the keys file {} has no secret for key `{}` of the policy; add a [[key]] with id = \"{}\"",
+            path.display(),
+            id(key),
+            id(key)
+        ),
+        (LoadError::KeyTooShort { key, min }, _) => format!(
             "the secret for key `{}` is shorter than {min} bytes, the minimum for its algorithm (RFC 7518 §3.2); make a new one with `warden key new`",
             id(key)
         ),
-        other => other.to_string(),
+        (other, _) => other.to_string(),
     }
 }
 
@@ -207,7 +222,7 @@ mod tests {
 
     #[test]
     fn load_errors_name_the_key() {
-        let m = explain_load_error(&LoadError::KeyTooShort { key: 1, min: 48 }, &["a", "b"]);
+        let m = explain_load_error(&LoadError::KeyTooShort { key: 1, min: 48 }, &["a", "b"], KeysFrom::Nowhere(""));
         assert!(m.contains("key `b`") && m.contains("48"), "{m}");
     }
 }

@@ -27,6 +27,7 @@ macro_rules! errln {
 }
 
 pub mod bundle;
+pub mod capacities;
 pub mod cases;
 pub mod commands;
 pub mod compile;
@@ -47,7 +48,7 @@ use std::ffi::OsString;
 
 use clap::Parser;
 
-/// Exit codes (SPEC §9).
+/// Exit codes (README, "The tool `warden`").
 pub mod exit {
     /// Success, or an Allow decision.
     pub const OK: u8 = 0;
@@ -69,14 +70,25 @@ pub fn write_out(stderr: bool, args: core::fmt::Arguments<'_>) {
     let _ = if stderr { std::io::stderr().lock().write_fmt(args) } else { std::io::stdout().lock().write_fmt(args) };
 }
 
+/// Whether the command line asks for `--json` (before any `--`), read from the raw arguments
+/// so that a command line clap refuses is answered in JSON too.
+fn asks_for_json(args: &[OsString]) -> bool {
+    args.iter().skip(1).take_while(|a| *a != "--").any(|a| a == "--json")
+}
+
 /// Runs the tool with these arguments (the first is the program name) and returns the exit
 /// code. Output goes to stdout and stderr.
+///
+/// Under `--json`, every failure (exit 1), including a command line that does not parse, is
+/// one `{"error": "…"}` object on stdout; the same message goes to stderr.
 pub fn run<I, T>(args: I) -> u8
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match commands::Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let json = asks_for_json(&args);
+    let cli = match commands::Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
             let code = match e.kind() {
@@ -85,19 +97,40 @@ where
             };
             // Printing can only fail when stdout/stderr is closed; the exit code still tells.
             let _ = e.print();
+            if json && code != exit::OK {
+                // clap's first paragraph, on one line: "the following required arguments
+                // were not provided: --method <M>".
+                let text = e.render().to_string();
+                let first: Vec<&str> = text.lines().map(str::trim).take_while(|l| !l.is_empty()).collect();
+                let joined = first.join(" ");
+                let message = joined.strip_prefix("error: ").unwrap_or(&joined);
+                let _ = commands::print_json(&commands::ErrorJson { error: message });
+            }
             return code;
         }
     };
-    let json = cli.command.wants_json();
     match commands::dispatch(cli) {
         Ok(code) => code,
         Err(message) => {
             errln!("error: {message}");
             if json {
                 // `--json` promises one object on stdout, failures included.
-                let _ = commands::print_json(&serde_json::json!({ "error": message }));
+                let _ = commands::print_json(&commands::ErrorJson { error: &message });
             }
             exit::INPUT
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_is_asked_for_before_a_double_dash_only() {
+        let args = |a: &[&str]| a.iter().map(OsString::from).collect::<Vec<_>>();
+        assert!(asks_for_json(&args(&["warden", "eval", "--json", "--ip", "x"])));
+        assert!(!asks_for_json(&args(&["warden", "eval", "--", "--json"])));
+        assert!(!asks_for_json(&args(&["--json", "eval"])), "the program name is not an argument");
     }
 }

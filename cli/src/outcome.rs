@@ -1,11 +1,12 @@
-//! A decision as owned data: what `eval --json` prints (SPEC §9), what `eval` shows to people,
+//! A decision as owned data: what `eval --json` prints (README, "JSON output"), what `eval` shows to people,
 //! and what `test` compares with a case's expectations.
 
 use serde::Serialize;
 use warden::Decision;
 
 /// `cors` of `eval --json`: allow-origin and allow-credentials, plus the preflight headers on
-/// a preflight Allow.
+/// a preflight Allow. Present on an Allow and on a 401/403 decided after the origin check
+/// (the rule lists origins and an allowed one was sent); `null` otherwise. The keys are always the same five.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CorsOutcome {
     /// `Access-Control-Allow-Origin`.
@@ -13,17 +14,14 @@ pub struct CorsOutcome {
     /// `Access-Control-Allow-Credentials: true` when set.
     pub allow_credentials: bool,
     /// `Access-Control-Allow-Methods` (preflight only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_methods: Option<Vec<String>>,
     /// `Access-Control-Allow-Headers` (preflight only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_headers: Option<Vec<String>>,
     /// `Access-Control-Max-Age` (preflight only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_age_s: Option<u32>,
 }
 
-/// The decision, field order exactly as SPEC §9's `eval --json`.
+/// The decision, in the field order of `eval --json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Outcome {
     /// `allow`, `unauthorized` or `forbidden`.
@@ -44,12 +42,16 @@ pub struct Outcome {
     pub challenges: Vec<String>,
     /// CORS answer.
     pub cors: Option<CorsOutcome>,
+    /// The path rules were matched on: the request path with the query dropped and every
+    /// escape decoded once ([`warden::path::RequestPath`]); `None` when it is malformed.
+    pub path: Option<String>,
 }
 
 impl Outcome {
-    /// Copies what a decision carries.
+    /// Copies what a decision carries, with the decoded form of `raw_path`, the path of the
+    /// request it decided.
     #[must_use]
-    pub fn of(d: &Decision<'_>) -> Self {
+    pub fn of(d: &Decision<'_>, raw_path: &[u8]) -> Self {
         let decision = match d {
             Decision::Allow(_) => "allow",
             Decision::Unauthorized(_) => "unauthorized",
@@ -77,10 +79,11 @@ impl Outcome {
             refresh_advised: d.refresh_advised(),
             challenges: d.challenges().map(|c| c.to_string()).collect(),
             cors,
+            path: warden::path::RequestPath::new(raw_path).as_str().map(str::to_string),
         }
     }
 
-    /// Exit code of `eval` for this decision (SPEC §9).
+    /// Exit code of `eval` for this decision (0 allow, 2 for 401, 3 for 403).
     #[must_use]
     pub fn exit_code(&self) -> u8 {
         match self.status {
@@ -122,6 +125,10 @@ impl Outcome {
             }
             if let Some(a) = c.max_age_s {
                 out.push_str(&format!("Access-Control-Max-Age: {a}\n"));
+            }
+            // A 401/403 with a CORS answer is for the page to read, challenge included.
+            if self.status != 200 {
+                out.push_str("Access-Control-Expose-Headers: WWW-Authenticate\n");
             }
             out.push_str("Vary: Origin\n");
         }

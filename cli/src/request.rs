@@ -41,7 +41,7 @@ impl RequestSpec {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
-    /// Whether this is a CORS preflight (SPEC §4 row 2).
+    /// Whether this is a CORS preflight (row 2 of the decision table).
     #[must_use]
     pub fn is_preflight(&self) -> bool {
         self.method == "OPTIONS"

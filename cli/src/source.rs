@@ -1,4 +1,4 @@
-//! The policy source (SPEC §3) as TOML types that keep the position of every value, so that
+//! The policy source (docs/policy.md) as TOML types that keep the position of every value, so that
 //! the compiler can point at the exact value it refuses.
 //!
 //! Every table denies unknown fields: a misspelt field is an error, never silently ignored.

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use warden::policy::Alg;
 
 use crate::encoding::b64url_nopad;
@@ -227,16 +227,31 @@ fn public_members(key: &OwnedPublicKey) -> Map<String, Value> {
     }
 }
 
+/// A JWK Set document (RFC 7517 §5): the test-only marker first when there is one, then the
+/// keys, each JWK's members in lexicographic order (as RFC 7638 orders them).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct JwkSetDocument {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warden: Option<&'static str>,
+    keys: Vec<Value>,
+}
+
+impl core::fmt::Display for JwkSetDocument {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&serde_json::to_string(self).map_err(|_| core::fmt::Error)?)
+    }
+}
+
 /// A JWK Set document of these keys' public JWKs.
 #[must_use]
-pub fn public_set(keys: &[PrivateJwk]) -> Value {
-    json!({ "keys": keys.iter().map(PrivateJwk::public_jwk).collect::<Vec<_>>() })
+pub fn public_set(keys: &[PrivateJwk]) -> JwkSetDocument {
+    JwkSetDocument { warden: None, keys: keys.iter().map(PrivateJwk::public_jwk).collect() }
 }
 
 /// A private JWK Set document, marked test-only.
 #[must_use]
-pub fn private_set(keys: &[PrivateJwk]) -> Value {
-    json!({ "warden": TEST_ONLY, "keys": keys.iter().map(PrivateJwk::private_jwk).collect::<Vec<_>>() })
+pub fn private_set(keys: &[PrivateJwk]) -> JwkSetDocument {
+    JwkSetDocument { warden: Some(TEST_ONLY), keys: keys.iter().map(PrivateJwk::private_jwk).collect() }
 }
 
 fn member(m: &Map<String, Value>, name: &str) -> Result<Vec<u8>, String> {

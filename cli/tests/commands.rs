@@ -45,7 +45,7 @@ fn eval_json_is_exactly_the_spec_object_for_a_minted_token() {
     assert_eq!(
         out,
         "{\"decision\":\"allow\",\"status\":200,\"reason\":\"allowed\",\"rule\":\"orders-read\",\"subject\":\"alice\",\
-         \"roles\":[\"orders:read\"],\"refresh_advised\":false,\"challenges\":[],\"cors\":null}\n"
+         \"roles\":[\"orders:read\"],\"refresh_advised\":false,\"challenges\":[],\"cors\":null,\"path\":\"/api/v1/orders/42\"}\n"
     );
 }
 
@@ -66,7 +66,7 @@ fn eval_exit_codes_follow_the_decision() {
     assert_eq!(j["rule"], serde_json::Value::Null);
     assert_eq!(
         keys_of(&j),
-        ["decision", "status", "reason", "rule", "subject", "roles", "refresh_advised", "challenges", "cors"]
+        ["decision", "status", "reason", "rule", "subject", "roles", "refresh_advised", "challenges", "cors", "path"]
     );
 }
 
@@ -97,7 +97,38 @@ fn preflight_json_adds_methods_headers_and_max_age_after_the_cors_pair() {
 }
 
 #[test]
-fn a_plain_allow_with_an_origin_has_only_the_cors_pair() {
+fn denials_a_page_may_read_carry_cors_in_json_and_text() {
+    let origin = "Origin: https://shop.example.com";
+    // 401 (after the origin check): the CORS pair, as on an Allow.
+    let (code, j) = eval_json(&["--method", "POST", "--path", "/api/v1/orders", "-H", origin]);
+    assert_eq!((code, j["reason"].as_str()), (2, Some("credentials_missing")));
+    assert_eq!(j["cors"]["allow_origin"], "https://shop.example.com");
+    assert_eq!(j["cors"]["allow_credentials"], true);
+    // 403 insufficient_role (row 17) too.
+    let auth = format!("Authorization: Bearer {}", reader_token());
+    let (code, j) = eval_json(&["--method", "POST", "--path", "/api/v1/orders", "-H", origin, "-H", &auth]);
+    assert_eq!((code, j["reason"].as_str()), (3, Some("insufficient_role")));
+    assert_eq!(j["cors"]["allow_origin"], "https://shop.example.com");
+    // A 403 of the network checks does not.
+    let (code, j) = eval_json(&["--method", "GET", "--path", "/health", "--ip", "203.0.113.9", "-H", origin]);
+    assert_eq!((code, j["reason"].as_str()), (3, Some("ip_blocked")));
+    assert_eq!(j["cors"], serde_json::Value::Null);
+    // The text, with --explain, shows the headers a host sends and why.
+    let (code, out, _) = eval_example(&["--method", "POST", "--path", "/api/v1/orders", "-H", origin, "--explain"]);
+    assert_eq!(code, 2);
+    for line in [
+        "Access-Control-Allow-Origin: https://shop.example.com",
+        "Access-Control-Allow-Credentials: true",
+        "Access-Control-Expose-Headers: WWW-Authenticate",
+        "Vary: Origin",
+        "CORS: answered for the allowed origin https://shop.example.com",
+    ] {
+        assert!(out.contains(line), "{line} not in\n{out}");
+    }
+}
+
+#[test]
+fn cors_has_the_same_five_keys_every_time_with_nulls_outside_preflights() {
     let auth = format!("Authorization: Bearer {}", reader_token());
     let (_, j) = eval_json(&[
         "--method",
@@ -109,7 +140,14 @@ fn a_plain_allow_with_an_origin_has_only_the_cors_pair() {
         "-H",
         "Origin: https://a.example.com",
     ]);
-    assert_eq!(keys_of(&j["cors"]), ["allow_origin", "allow_credentials"]);
+    assert_eq!(
+        keys_of(&j["cors"]),
+        ["allow_origin", "allow_credentials", "allow_methods", "allow_headers", "max_age_s"]
+    );
+    assert_eq!(j["cors"]["allow_origin"], "https://a.example.com");
+    for k in ["allow_methods", "allow_headers", "max_age_s"] {
+        assert_eq!(j["cors"][k], serde_json::Value::Null, "{k}");
+    }
 }
 
 #[test]
@@ -126,12 +164,40 @@ fn human_eval_shows_challenges_and_explain_shows_the_deciding_row() {
 }
 
 #[test]
-fn explain_with_json_keeps_stdout_one_object() {
-    let (code, out, err) = eval_example(&["--method", "GET", "--path", "/health", "--json", "--explain"]);
+fn explain_with_json_is_an_explain_array_inside_the_one_object() {
+    let (code, out, _) = eval_example(&["--method", "GET", "--path", "/health", "--json", "--explain"]);
     assert_eq!(code, 0);
     assert_eq!(out.lines().count(), 1);
-    serde_json::from_str::<serde_json::Value>(&out).expect("one JSON object");
-    assert!(err.contains("decides 200 public"), "{err}");
+    let j: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
+    assert_eq!(
+        keys_of(&j),
+        [
+            "decision",
+            "status",
+            "reason",
+            "rule",
+            "subject",
+            "roles",
+            "refresh_advised",
+            "challenges",
+            "cors",
+            "path",
+            "explain"
+        ]
+    );
+    let rows = j["explain"].as_array().expect("explain array");
+    assert_eq!(rows.len(), 18);
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(keys_of(row), ["row", "check", "outcome", "decides"]);
+        assert_eq!(row["row"], i + 1);
+        assert!(["holds", "clear", "n/a"].contains(&row["outcome"].as_str().expect("outcome")), "{row}");
+    }
+    let deciding: Vec<&serde_json::Value> = rows.iter().filter(|r| r["decides"] == true).collect();
+    assert_eq!(deciding.len(), 1);
+    assert_eq!((&deciding[0]["row"], &deciding[0]["outcome"]), (&18.into(), &"holds".into()));
+    // Without --explain, no `explain` key: the object is the ten keys of the decision.
+    let (_, j) = eval_json(&["--method", "GET", "--path", "/health"]);
+    assert_eq!(keys_of(&j).len(), 10);
 }
 
 #[test]
@@ -218,6 +284,23 @@ fn a_failing_case_exits_4_and_says_why() {
     let (code, out, _) = run(&["test", "policies/edge-api.toml", cases.to_str().expect("utf-8"), "--json"]);
     assert_eq!(code, 4);
     let j: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(keys_of(&j), ["ok", "passed", "failed", "cases"]);
+    assert_eq!(
+        keys_of(&j["cases"][0]),
+        [
+            "name",
+            "method",
+            "path",
+            "ip",
+            "credential",
+            "expected_status",
+            "expected_reason",
+            "actual",
+            "pass",
+            "mismatches"
+        ]
+    );
+    assert_eq!(keys_of(&j["cases"][0]["actual"]).len(), 10);
     assert_eq!(j["ok"], false);
     assert_eq!(j["failed"], 2);
     assert_eq!(j["cases"][0]["actual"]["reason"], "public");
@@ -272,11 +355,12 @@ fn missing_and_short_keys_are_named_by_id() {
     assert!(err.contains("key `partner-hs384`") && err.contains("48 bytes"), "{err}");
     let (code, _, err) = run(&["eval", "policies/edge-api.toml", "--method", "GET", "--path", "/health"]);
     assert_eq!(code, 1);
-    assert!(err.contains("no secret for key `2026-q4`"), "{err}");
+    assert!(err.contains("key `2026-q4`") && err.contains("none was given: pass --keys FILE"), "{err}");
+    assert!(!err.contains("the keys file has no secret"), "{err}");
 }
 
 #[test]
-fn tokens_with_several_audiences_amr_and_no_kid_verify() {
+fn tokens_with_several_audiences_amr_and_no_kid_are_minted_and_checked() {
     let t = mint(&[
         "--kid",
         "ops-hs512",
@@ -305,6 +389,11 @@ fn tokens_with_several_audiences_amr_and_no_kid_verify() {
     let header: serde_json::Value =
         serde_json::from_slice(&base64_url_decode(t.split('.').next().expect("header"))).expect("header json");
     assert_eq!(header, serde_json::json!({"alg": "HS512", "typ": "JWT"}));
+    // The key names no audience, so a token that names some is not for it (RFC 7519 §4.1.3).
+    let auth = format!("Authorization: Bearer {t}");
+    let (code, j) = eval_json(&["--method", "GET", "--path", "/api/x", "-H", &auth]);
+    assert_eq!((code, j["reason"].as_str()), (2, Some("token_audience_mismatch")), "{j}");
+    let t = mint(&["--kid", "ops-hs512", "--alg", "HS512", "--no-kid", "--sub", "ops", "--amr", "mfa"]);
     let auth = format!("Authorization: Bearer {t}");
     let (code, j) = eval_json(&["--method", "GET", "--path", "/api/x", "-H", &auth]);
     assert_eq!(code, 0, "{j}");
@@ -421,13 +510,62 @@ fn inspect_shows_version_signature_sizes_tables_and_rules() {
         assert!(out.contains(needle), "{needle}: {out}");
     }
     let rules = out.lines().find(|l| l.trim_start().starts_with("rules ")).expect("rules table line");
-    assert!(rules.contains(" 11 / "), "{rules}");
+    assert!(rules.contains(" 12 / "), "{rules}");
     let (_, out, _) = run(&["inspect", "policies/edge-api.signed.wdn", "--json"]);
     let j: serde_json::Value = serde_json::from_str(&out).expect("json");
-    assert_eq!(j["signature"], "signed (not verified)");
+    assert_eq!(
+        keys_of(&j),
+        [
+            "format_version",
+            "signature",
+            "header_bytes",
+            "body_bytes",
+            "total_bytes",
+            "body_sha256",
+            "name",
+            "realm",
+            "tables",
+            "keys",
+            "credentials",
+            "origins",
+            "rules"
+        ]
+    );
+    assert_eq!(j["signature"], "signed");
     assert_eq!(j["header_bytes"], 92);
-    assert_eq!(j["rules"].as_array().map(Vec::len), Some(11));
+    assert_eq!(keys_of(&j["tables"]), ["methods", "roles", "keys", "credentials", "ranges", "origins", "rules"]);
+    assert_eq!(keys_of(&j["tables"]["rules"]), ["count", "capacity"]);
+    assert_eq!(j["tables"]["rules"]["count"], 12);
+    assert_eq!(j["rules"].as_array().map(Vec::len), Some(12));
+    assert_eq!(
+        keys_of(&j["rules"][0]),
+        [
+            "name",
+            "methods",
+            "path",
+            "auth",
+            "roles_any",
+            "roles_all",
+            "ip_allow",
+            "ip_deny",
+            "origins",
+            "require_mfa",
+            "max_auth_age_s"
+        ]
+    );
+    assert_eq!(keys_of(&j["keys"][0]), ["id", "alg", "issuer", "audience", "roles_claim", "kty", "bits", "thumbprint"]);
+    assert_eq!((&j["keys"][0]["kty"], &j["keys"][0]["bits"]), (&"hmac".into(), &serde_json::Value::Null));
+    assert_eq!(keys_of(&j["credentials"][0]), ["id", "kind", "user", "iterations", "roles"]);
     assert!(!out.contains("dadc9de4"), "inspect must not print credential digests");
+    let (_, out, _) = run(&["inspect", "policies/edge-api.wdn", "--json"]);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&out).expect("json")["signature"], "unsigned");
+    // A verify key and an unsigned blob: a failure, so an {"error"} object.
+    let (code, out, _) =
+        run(&["inspect", "policies/edge-api.wdn", "--verify-key", "policies/edge-api.bundle-key.dev", "--json"]);
+    assert_eq!(code, 1);
+    let j: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(keys_of(&j), ["error"]);
+    assert!(j["error"].as_str().expect("text").contains("not signed"), "{j}");
 }
 
 #[test]
@@ -534,11 +672,13 @@ fn every_command_answers_json_with_one_object_errors_included() {
         json_of(&["compile", bad.to_str().expect("utf-8"), "-o", bad_out.to_str().expect("utf-8"), "--json"], "");
     assert_eq!(code, 1);
     assert_eq!((&j["ok"], &j["output"]), (&false.into(), &serde_json::Value::Null));
+    assert_eq!(keys_of(&j), ["ok", "output", "bytes", "signed", "body_sha256", "errors", "warnings", "error"]);
     assert_eq!(j["errors"][0]["line"], 19);
     assert!(!bad_out.exists(), "nothing is written for a policy with errors");
 
     let (code, j) = json_of(&["credential", "new", "--id", "robot", "--roles", "a,b", "--json"], "");
     assert_eq!(code, 0);
+    assert_eq!(keys_of(&j), ["id", "api_key", "api_key_sha256", "roles", "policy"]);
     let key = j["api_key"].as_str().expect("api_key");
     let digest = warden_cli::encoding::hex(&<sha2::Sha256 as sha2::Digest>::digest(key.as_bytes()));
     assert_eq!(j["api_key_sha256"], digest);
@@ -547,11 +687,13 @@ fn every_command_answers_json_with_one_object_errors_included() {
 
     let (code, j) = json_of(&["credential", "hash-password", "--iterations", "1000", "--json"], "pw\n");
     assert_eq!(code, 0);
+    assert_eq!(keys_of(&j), ["basic_password", "iterations", "basic_user"]);
     assert!(j["basic_password"].as_str().expect("hash").starts_with("$pbkdf2-sha256$i=1000$"), "{j}");
     assert_eq!(j["basic_user"], serde_json::Value::Null);
 
     let (code, j) = json_of(&["key", "new", "--alg", "HS512", "--id", "k", "--json"], "");
     assert_eq!(code, 0);
+    assert_eq!(keys_of(&j), ["id", "alg", "secret_b64", "keys_file"]);
     let ring = warden_cli::keys::parse(j["keys_file"].as_str().expect("keys_file")).expect("valid keys file");
     assert_eq!(ring.get("k").map(<[u8]>::len), Some(64));
 
@@ -577,12 +719,22 @@ fn every_command_answers_json_with_one_object_errors_included() {
         "",
     );
     assert_eq!(code, 0);
+    assert_eq!(keys_of(&j), ["token", "header", "claims"]);
     assert_eq!(j["header"]["alg"], "HS512");
     assert_eq!(j["claims"]["exp"], NOW + 60);
     assert_eq!(j["token"].as_str().expect("token").split('.').count(), 3);
 
     for args in [
         &["compile", "missing.toml", "--json"][..],
+        // Command lines clap refuses: a bad value, a bad duration, an unknown flag, a missing
+        // argument, an unknown command.
+        &["eval", "policies/edge-api.toml", "--method", "GET", "--path", "/", "--ip", "300.1.1.1", "--json"],
+        &["token", "mint", "--keys", "k", "--kid", "k", "--sub", "s", "--ttl", "1y", "--json"],
+        &["check", "policies/edge-api.toml", "--frobnicate", "--json"],
+        &["eval", "policies/edge-api.toml", "--path", "/", "--json"],
+        &["frobnicate", "--json"],
+        &["inspect", "policies/edge-api.toml", "--json"],
+        &["check", "cli/tests/fixtures/error-version.toml", "--json"],
         &["eval", "missing.toml", "--method", "GET", "--path", "/", "--json"],
         &["test", "missing.toml", "--json"],
         &["inspect", "missing.wdn", "--json"],
@@ -590,6 +742,162 @@ fn every_command_answers_json_with_one_object_errors_included() {
     ] {
         let (code, j) = json_of(args, "");
         assert_eq!(code, 1, "{args:?}");
-        assert!(j["error"].as_str().expect("error text").contains("missing"), "{args:?}: {j}");
+        let text = j["error"].as_str().unwrap_or_else(|| panic!("{args:?}: no error text in {j}"));
+        assert!(!text.is_empty() && !text.contains('\n'), "{args:?}: {j}");
     }
+    let (_, j) = json_of(&["eval", "policies/edge-api.toml", "--path", "/", "--json"], "");
+    assert!(j["error"].as_str().expect("text").contains("--method"), "the missing argument is named: {j}");
+    let (_, j) = json_of(&["eval", "x", "--method", "GET", "--path", "/", "--ip", "300.1.1.1", "--json"], "");
+    assert!(j["error"].as_str().expect("text").contains("300.1.1.1"), "the bad value is named: {j}");
+    let (_, j) = json_of(&["check", "cli/tests/fixtures/error-version.toml", "--json"], "");
+    assert_eq!(keys_of(&j), ["ok", "errors", "warnings", "error"]);
+    assert_eq!(keys_of(&j["errors"][0]), ["message", "file", "line", "column", "help"]);
+    let (code, j) = json_of(&["check", "policies/edge-api.toml", "--json"], "");
+    assert_eq!((code, keys_of(&j)), (0, vec!["ok".to_string(), "errors".into(), "warnings".into()]));
+
+    let (code, j) = json_of(&["key", "bundle", "--json"], "");
+    assert_eq!(code, 0);
+    assert_eq!(keys_of(&j), ["secret_hex", "key_file", "output"]);
+    assert_eq!(j["secret_hex"].as_str().expect("hex").len(), 64);
+}
+
+#[test]
+fn bundle_keys_from_key_bundle_and_key_new_sign_and_verify() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = dir.path().join("bundle.key");
+    let b = bundle.to_str().expect("utf-8");
+    let (code, _, err) = run(&["key", "bundle", "-o", b]);
+    assert_eq!(code, 0, "{err}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&bundle).expect("written").permissions().mode();
+        assert_eq!(mode & 0o077, 0, "only the owner may read a signing key: {mode:o}");
+    }
+    assert_eq!(run(&["key", "bundle", "-o", b]).0, 1, "an existing key file is never overwritten");
+    let (_, hmac_key, _) = run(&["key", "new", "--alg", "HS256", "--id", "bundle"]);
+    let from_key_new = dir.path().join("from-key-new.toml");
+    std::fs::write(&from_key_new, &hmac_key).expect("write");
+    for key in [bundle.clone(), from_key_new] {
+        let k = key.to_str().expect("utf-8");
+        let out = dir.path().join("p.wdn");
+        let o = out.to_str().expect("utf-8");
+        let (code, _, err) = run(&["compile", "policies/edge-api.toml", "-o", o, "--sign-key", k]);
+        assert_eq!(code, 0, "{k}: {err}");
+        let (code, out, err) = run(&["inspect", o, "--verify-key", k, "--json"]);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains("\"signature\":\"verified\""), "{out}");
+        // And the other key does not verify it.
+        let (code, _, _) = run(&["inspect", o, "--verify-key", "policies/edge-api.bundle-key.dev"]);
+        assert_eq!(code, 1);
+    }
+    let two = dir.path().join("two.toml");
+    std::fs::write(&two, format!("{hmac_key}[[key]]\nid = \"x\"\nsecret_hex = \"{}\"\n", "ab".repeat(32)))
+        .expect("write");
+    let (code, _, err) =
+        run(&["compile", "policies/edge-api.toml", "-o", "/dev/null", "--sign-key", two.to_str().expect("utf-8")]);
+    assert_eq!(code, 1);
+    assert!(err.contains("holds one key"), "{err}");
+}
+
+#[test]
+fn check_prints_one_summary_line() {
+    let (code, out, err) = run(&["check", "cli/tests/fixtures/warning-shadowed-rule.toml"]);
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(!err.contains("0 errors"), "no second summary on stderr: {err}");
+    let (code, out, err) = run(&["check", "cli/tests/fixtures/error-version.toml"]);
+    assert_eq!(code, 1);
+    assert!(out.is_empty(), "{out}");
+    assert_eq!(err.lines().filter(|l| l.contains("error") && l.contains("warning")).count(), 1, "{err}");
+}
+
+#[test]
+fn the_test_table_shows_whole_names_the_ip_and_the_credential_kind() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = dir.path().join("c.toml");
+    let keys = repo("policies/edge-api.keys.toml");
+    let name = "a case name that is much longer than forty-four characters, in full";
+    std::fs::write(
+        &cases,
+        format!(
+            "keys = {:?}\nnow = 1767225600\n[[case]]\nname = \"{name}\"\nmethod = \"GET\"\npath = \"/metrics\"\nip = \"10.1.2.3\"\n\
+             headers = {{ x-api-key = \"wk_nope\" }}\nexpect = \"401\"\nreason = \"credentials_invalid\"\n",
+            keys.to_str().expect("utf-8")
+        ),
+    )
+    .expect("write");
+    let (code, out, _) = run(&["test", "policies/edge-api.toml", cases.to_str().expect("utf-8")]);
+    assert_eq!(code, 0, "{out}");
+    let head = out.lines().next().expect("header");
+    assert!(head.contains("| ip ") && head.contains("| credential "), "{head}");
+    let row = out.lines().nth(2).expect("row");
+    assert!(row.starts_with(name), "{row}");
+    assert!(row.contains("| 10.1.2.3 ") && row.contains("| api_key "), "{row}");
+    let (_, out, _) = run(&["test", "policies/edge-api.toml", cases.to_str().expect("utf-8"), "--json"]);
+    let j: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!((&j["cases"][0]["ip"], &j["cases"][0]["credential"]), (&"10.1.2.3".into(), &"api_key".into()));
+}
+
+#[test]
+fn docs_and_output_stand_alone_without_the_spec() {
+    for doc in [
+        "README.md",
+        "docs/policy.md",
+        "docs/format.md",
+        "docs/embedded.md",
+        "SECURITY.md",
+        "CONSTANT_TIME.md",
+        "cli/src/explain.rs",
+    ] {
+        let text = std::fs::read_to_string(repo(doc)).expect("doc");
+        assert!(!text.contains("SPEC"), "{doc} refers to a document users do not have");
+    }
+    let policy = std::fs::read_to_string(repo("docs/policy.md")).expect("policy.md");
+    assert!(policy.contains("## How a request is decided") && policy.contains("### CORS preflight"));
+    let (_, out, _) = eval_example(&["--method", "GET", "--path", "/health", "--explain"]);
+    assert!(out.contains("docs/policy.md") && !out.contains("SPEC") && !out.contains('§'), "{out}");
+    for cmd in [&["--help"][..], &["eval", "--help"], &["check", "--help"], &["key", "bundle", "--help"]] {
+        let (_, out, _) = run(cmd);
+        assert!(!out.contains("SPEC"), "{cmd:?}: {out}");
+    }
+}
+
+#[test]
+fn a_firmware_builds_capacities_are_checked_before_flashing() {
+    let firmware = repo("examples/cortex-m/.cargo/config.toml");
+    let firmware = firmware.to_str().expect("UTF-8 path");
+    // The example policy fits the firmware it is flashed into.
+    let (code, _, err) = run(&["check", "policies/edge-api.toml", "--capacities", firmware]);
+    assert_eq!(code, 0, "{err}");
+    // A 19-rule policy compiles for this build and is refused for a WARDEN_MAX_RULES=16 one,
+    // with the capacity, the need and the limit.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut text = String::from("version = 1\nname = \"gw\"\n");
+    for i in 0..19 {
+        text.push_str(&format!("[[rule]]\nname = \"r{i}\"\nmethods = [\"GET\"]\npath = \"/p{i}\"\nauth = []\n"));
+    }
+    let policy = dir.path().join("gw.toml");
+    std::fs::write(&policy, text).expect("write");
+    let policy = policy.to_str().expect("UTF-8 path");
+    assert_eq!(run(&["check", policy]).0, 0);
+    let (code, _, err) = run(&["check", policy, "--capacities", firmware]);
+    assert_eq!(code, 1, "{err}");
+    // miette wraps long lines: compare the words.
+    let words = err.split_whitespace().filter(|w| *w != "│").collect::<Vec<_>>().join(" ");
+    assert!(words.contains("the policy needs 19, WARDEN_MAX_RULES there is 16"), "{err}");
+    let out = dir.path().join("gw.wdn");
+    let out = out.to_str().expect("UTF-8 path");
+    let (code, json, _) = run(&["compile", policy, "-o", out, "--capacities", firmware, "--json"]);
+    assert_eq!(code, 1);
+    let j: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(j["ok"], false);
+    assert!(j["errors"][0]["message"].as_str().is_some_and(|m| m.contains("WARDEN_MAX_RULES there is 16")), "{j}");
+    assert!(!std::path::Path::new(out).exists(), "nothing written");
+    // A file the build would refuse is refused too.
+    let bad = dir.path().join("config.toml");
+    std::fs::write(&bad, "[env]\nWARDEN_MAX_RULES = \"2000\"\n").expect("write");
+    let (code, _, err) = run(&["check", policy, "--capacities", bad.to_str().expect("UTF-8 path")]);
+    assert_eq!(code, 1);
+    assert!(err.contains("WARDEN_MAX_RULES = \"2000\" is not a number in 1..=1024"), "{err}");
 }

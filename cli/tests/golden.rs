@@ -93,8 +93,18 @@ fn the_committed_signed_blob_verifies_only_with_its_key() {
     let dir = tempfile::tempdir().expect("tempdir");
     let other = dir.path().join("other.key");
     std::fs::write(&other, "00".repeat(32)).expect("write key");
-    let (code, out, _) =
+    let (code, _, err) =
         common::run(&["inspect", "policies/edge-api.signed.wdn", "--verify-key", other.to_str().expect("utf-8")]);
     assert_eq!(code, 1);
-    assert!(out.contains("INVALID"), "{out}");
+    assert!(err.contains("does not verify with the given key"), "{err}");
+    let (code, out, _) = common::run(&[
+        "inspect",
+        "policies/edge-api.signed.wdn",
+        "--verify-key",
+        other.to_str().expect("utf-8"),
+        "--json",
+    ]);
+    assert_eq!(code, 1);
+    let j: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert!(j["error"].as_str().expect("error").contains("does not verify"), "{out}");
 }

@@ -120,11 +120,13 @@ fn common(rules: Vec<Rule<'static>>) -> PolicyBody<'static> {
                 roles_claim: "roles",
                 public_key: PublicKey::Secret,
             },
+            // Every key names the audience the fixture tokens carry (a key without one refuses
+            // every `aud`, RFC 7519 §4.1.3).
             KeySpec {
                 id: "k384",
                 alg: Alg::Hs384,
                 issuer: None,
-                audience: None,
+                audience: Some("edge-api"),
                 roles_claim: "roles",
                 public_key: PublicKey::Secret,
             },
@@ -132,7 +134,7 @@ fn common(rules: Vec<Rule<'static>>) -> PolicyBody<'static> {
                 id: "k512",
                 alg: Alg::Hs512,
                 issuer: None,
-                audience: None,
+                audience: Some("edge-api"),
                 roles_claim: "roles",
                 public_key: PublicKey::Secret,
             },
@@ -292,6 +294,11 @@ fn hmac_tag<M: Mac + KeyInit>(secret: &[u8], input: &str) -> Vec<u8> {
 /// tokens that differ in outcome have the same length.
 #[derive(Debug, Clone)]
 pub struct Claims {
+    /// Written after every date's ten digits (`""`, or a fraction such as `".25"` as PyJWT's
+    /// `time.time()` floats have), so dates of one class keep one width.
+    pub fraction: &'static str,
+    /// `auth_time`, if any (RFC 9470).
+    pub auth_time: Option<u64>,
     /// `iss` (24 bytes).
     pub iss: &'static str,
     /// `aud` (8 bytes).
@@ -311,6 +318,8 @@ pub struct Claims {
 impl Default for Claims {
     fn default() -> Self {
         Self {
+            fraction: "",
+            auth_time: None,
             iss: ISSUER,
             aud: "edge-api",
             iat: NOW - 100,
@@ -326,8 +335,10 @@ impl Claims {
     /// The JSON text.
     #[must_use]
     pub fn json(&self) -> String {
+        let f = self.fraction;
+        let auth_time = self.auth_time.map(|t| format!(r#","auth_time":{t}{f}"#)).unwrap_or_default();
         format!(
-            r#"{{"sub":"alice","iss":"{}","aud":"{}","iat":{},"nbf":{},"exp":{},"amr":["{}"],"roles":["{}"]}}"#,
+            r#"{{"sub":"alice","iss":"{}","aud":"{}","iat":{}{f},"nbf":{}{f},"exp":{}{f}{auth_time},"amr":["{}"],"roles":["{}"]}}"#,
             self.iss, self.aud, self.iat, self.nbf, self.exp, self.amr, self.role
         )
     }
@@ -584,6 +595,46 @@ pub fn cases() -> Vec<Case> {
             .bearer(&token("HS256", "k256", &ok, &WRONG_256)),
     );
 
+    // Class jwt-step-up-auth-time: the step-up class with `auth_time`, which the age is
+    // measured from (RFC 9470 §4); a fresh token of an old authentication is too old.
+    let at = Some("jwt-step-up-auth-time");
+    let fresh = Claims { auth_time: Some(NOW - 600), ..ok.clone() };
+    v.push(c(at, "auth-time-allowed", "DELETE", "/api/x", "allowed").bearer(&good(&fresh)));
+    let stale = Claims { auth_time: Some(NOW - 4 * 3600), ..ok.clone() };
+    v.push(c(at, "auth-time-too-old", "DELETE", "/api/x", "auth_too_old").bearer(&good(&stale)));
+    let fresh_guest = Claims { role: "guest", ..fresh.clone() };
+    v.push(c(at, "auth-time-insufficient-role", "DELETE", "/api/x", "insufficient_role").bearer(&good(&fresh_guest)));
+    v.push(
+        c(at, "auth-time-bad-signature", "DELETE", "/api/x", "token_bad_signature")
+            .bearer(&token("HS256", "k256", &stale, &WRONG_256)),
+    );
+
+    // Class jwt-float: the jwt class with `time.time()`-style dates (a fraction on each).
+    let float = Some("jwt-float");
+    let f = Claims { fraction: ".25", ..ok.clone() };
+    v.push(c(float, "float-allowed", "GET", "/api/x", "allowed").bearer(&good(&f)));
+    v.push(
+        c(float, "float-bad-signature", "GET", "/api/x", "token_bad_signature")
+            .bearer(&token("HS256", "k256", &f, &WRONG_256)),
+    );
+    let f_expired = Claims { exp: NOW - 3600, ..f.clone() };
+    v.push(c(float, "float-expired", "GET", "/api/x", "token_expired").bearer(&good(&f_expired)));
+    let f_early = Claims { nbf: NOW + 3600, ..f.clone() };
+    v.push(c(float, "float-not-yet-valid", "GET", "/api/x", "token_not_yet_valid").bearer(&good(&f_early)));
+    let f_guest = Claims { role: "guest", ..f.clone() };
+    v.push(c(float, "float-insufficient-role", "GET", "/api/x", "insufficient_role").bearer(&good(&f_guest)));
+
+    // Class head: HEAD /api/x (the GET rule admits HEAD) with one bearer token of one length.
+    let head = Some("head");
+    v.push(c(head, "head-allowed", "HEAD", "/api/x", "allowed").bearer(&good(&ok)));
+    v.push(
+        c(head, "head-bad-signature", "HEAD", "/api/x", "token_bad_signature")
+            .bearer(&token("HS256", "k256", &ok, &WRONG_256)),
+    );
+    v.push(c(head, "head-expired", "HEAD", "/api/x", "token_expired").bearer(&good(&expired)));
+    v.push(c(head, "head-insufficient-role", "HEAD", "/api/x", "insufficient_role").bearer(&good(&guest)));
+    v.push(c(head, "head-blocked-ip", "HEAD", "/api/x", "ip_blocked").bearer(&good(&ok)).ip("203.0.113.9"));
+
     // Class api-key: GET /api/x with one x-api-key of one length.
     let key = Some("api-key");
     v.push(c(key, "api-key-allowed", "GET", "/api/x", "allowed").header("x-api-key", API_KEY_ADMIN));
@@ -603,6 +654,19 @@ pub fn cases() -> Vec<Case> {
     );
     v.push(
         c(key, "api-key-method-not-allowed", "PUT", "/api/x", "method_not_allowed").header("x-api-key", API_KEY_ADMIN),
+    );
+
+    // Class api-key-authorization: the same keys as `Authorization: ApiKey <key>`.
+    let akh = Some("api-key-authorization");
+    let apikey = |k: &str| format!("ApiKey {k}");
+    v.push(c(akh, "apikey-scheme-allowed", "GET", "/api/x", "allowed").header("authorization", apikey(API_KEY_ADMIN)));
+    v.push(
+        c(akh, "apikey-scheme-invalid", "GET", "/api/x", "credentials_invalid")
+            .header("authorization", apikey(API_KEY_UNKNOWN)),
+    );
+    v.push(
+        c(akh, "apikey-scheme-insufficient-role", "GET", "/api/x", "insufficient_role")
+            .header("authorization", apikey(API_KEY_GUEST)),
     );
 
     // Class basic: GET /api/x with one Basic value of one length.
@@ -666,12 +730,28 @@ pub fn cases() -> Vec<Case> {
     v.push(preflight("preflight-origin-not-allowed", "https://console.example.org", "GET", "origin_not_allowed"));
     v.push(preflight("preflight-no-matching-rule", "https://console.example.com", "PUT", "no_matching_rule"));
     v.push(preflight("preflight-ip-blocked", "https://console.example.com", "GET", "ip_blocked").ip("203.0.113.9"));
+    // Not one method token (SPEC §5): no rule, whatever the rules' methods.
+    v.push(preflight("preflight-method-not-a-token", "https://console.example.com", "G,T", "no_matching_rule"));
+    v.push(
+        c(None, "preflight-head", "OPTIONS", "/api/x", "preflight")
+            .header("origin", "https://console.example.com")
+            .header("access-control-request-method", "HEAD"),
+    );
 
     // Class rule-position: the 32-rule policy, one API key.
     let pos = Some("rule-position");
     for i in [1, 2, 16, 31, 32] {
         v.push(
             c(pos, &format!("rule-{i:02}"), "GET", &format!("/r{i:02}/item"), "allowed")
+                .header("x-api-key", API_KEY_ADMIN)
+                .on(Fixture::Rules32),
+        );
+    }
+    // HEAD finds the GET rules at every position with the same work.
+    let pos_head = Some("rule-position-head");
+    for i in [1, 16, 32] {
+        v.push(
+            c(pos_head, &format!("head-rule-{i:02}"), "HEAD", &format!("/r{i:02}/item"), "allowed")
                 .header("x-api-key", API_KEY_ADMIN)
                 .on(Fixture::Rules32),
         );
@@ -696,6 +776,23 @@ pub fn cases() -> Vec<Case> {
             .header("x-api-key", API_KEY_GUEST)
             .on(Fixture::Rules32),
     );
+
+    // Class escaped-path: the 32-rule policy, one API key, eleven-byte paths with escapes
+    // (issue 11): decoding, and refusing what does not decode, costs the same whatever the
+    // escape decodes to and whichever rule the decoded path reaches.
+    let esc = Some("escaped-path");
+    for (name, path, expect) in [
+        ("escaped-rule-01", "/r01/%69tem", "allowed"),
+        ("escaped-rule-32", "/r32/%69tem", "allowed"),
+        ("escaped-rule-none", "/r99/%69tem", "no_matching_rule"),
+        ("escaped-nul", "/r01/%00tem", "malformed_path"),
+        ("escaped-overlong", "/r01/%C0tem", "malformed_path"),
+        ("escaped-malformed", "/r01/%zztem", "malformed_path"),
+        ("escaped-dot-dot", "/r01/%2e%2e", "malformed_path"),
+        ("escaped-raw-hash", "/r01/%69t#m", "malformed_path"),
+    ] {
+        v.push(c(esc, name, "GET", path, expect).header("x-api-key", API_KEY_ADMIN).on(Fixture::Rules32));
+    }
 
     // Outside any class: the remaining reasons, with shapes of their own.
     v.push(

@@ -7,7 +7,11 @@
  * policy once into memory it owns, and answers each request with Warden's decision:
  *   - Allow: 200 (204 for a CORS preflight), with the CORS headers of the decision;
  *   - Unauthorized: 401 with one WWW-Authenticate header per challenge;
- *   - Forbidden: 403 (with the insufficient_scope challenge for a bearer token).
+ *   - Forbidden: 403 (with the insufficient_scope challenge for a bearer token);
+ *   - a 401/403 that carries a CORS answer (an allowed origin, decided after the origin check)
+ *     also gets Access-Control-Allow-Origin, -Credentials and Access-Control-Expose-Headers:
+ *     WWW-Authenticate, so the page's fetch() can read the status and the challenge.
+ * examples/c-server/README.md shows every answer.
  * The client address is the TCP peer's, except that X-Forwarded-For is trusted when, and only
  * when, the peer is loopback (a reverse proxy on the same host); then its last entry is used.
  *
@@ -247,6 +251,10 @@ static mhd_result answer(struct MHD_Connection *conn, const char *method, const 
     if (warden_decision_cors_allow_credentials(d)) {
       MHD_add_response_header(resp, "Access-Control-Allow-Credentials", "true");
     }
+    /* A denial a page may read: without this, fetch() hides the challenge from the script. */
+    if (kind != WARDEN_KIND_ALLOW) {
+      MHD_add_response_header(resp, "Access-Control-Expose-Headers", "WWW-Authenticate");
+    }
     add_owned_header(resp, "Access-Control-Allow-Methods", decision_text(d, warden_decision_cors_allow_methods));
     add_owned_header(resp, "Access-Control-Allow-Headers", decision_text(d, warden_decision_cors_allow_headers));
     uint32_t max_age = 0;
@@ -363,6 +371,7 @@ int main(int argc, char **argv) {
   size_t size = warden_engine_size(), align = warden_engine_align();
   void *memory = aligned_alloc(align, (size + align - 1) / align * align);
   warden_engine *loaded = NULL;
+  warden_load_error why; /* what a refusal was about: capacity and limit, or the missing key */
   warden_result r;
   const char *verify_hex = getenv("WARDEN_VERIFY_KEY");
   if (verify_hex != NULL) {
@@ -373,14 +382,17 @@ int main(int argc, char **argv) {
       fprintf(stderr, "WARDEN_VERIFY_KEY: expected hex\n");
       return 1;
     }
-    r = warden_engine_load_verified(blob, blob_len, keys, keys_len, verify, (size_t)verify_len, memory,
-                                    size, &loaded);
+    r = warden_engine_load_verified_with_error(blob, blob_len, keys, keys_len, verify, (size_t)verify_len, memory,
+                                               size, &loaded, &why);
   } else {
-    r = warden_engine_load(blob, blob_len, keys, keys_len, memory, size, &loaded);
+    r = warden_engine_load_with_error(blob, blob_len, keys, keys_len, memory, size, &loaded, &why);
   }
   free(key_storage); /* the keyring is read only during load */
   if (r != WARDEN_RESULT_OK) {
-    fprintf(stderr, "cannot load %s: %s (%u)\n", argv[1], result_text(r), (unsigned)r);
+    char text[512];
+    size_t n;
+    if (warden_load_error_message(&why, text, sizeof text, &n) != WARDEN_RESULT_OK) snprintf(text, sizeof text, "%s", result_text(r));
+    fprintf(stderr, "cannot load %s: %s (%u)\n", argv[1], text, (unsigned)r);
     return 1;
   }
   engine = loaded;

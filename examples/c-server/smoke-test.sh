@@ -99,6 +99,8 @@ lacks WWW-Authenticate
 
 request "no credentials" 401 /api/v1/orders/42
 count WWW-Authenticate 2
+lacks Access-Control-Allow-Origin
+lacks Access-Control-Expose-Headers
 has 'WWW-Authenticate: Bearer realm="edge-api"'
 has 'WWW-Authenticate: ApiKey realm="edge-api"'
 
@@ -115,11 +117,36 @@ request "JWT, wrong role" 403 /api/v1/orders -X POST -H "Authorization: Bearer $
 has "X-Warden-Reason: insufficient_role"
 has 'WWW-Authenticate: Bearer realm="edge-api", error="insufficient_scope", scope="orders:write verified"'
 
+request "401 to an allowed origin is readable by the page" 401 /api/v1/orders -X POST \
+  -H "Origin: https://shop.example.com" -d '{}'
+has "X-Warden-Reason: credentials_missing"
+has "Access-Control-Allow-Origin: https://shop.example.com"
+has "Access-Control-Allow-Credentials: true"
+has "Access-Control-Expose-Headers: WWW-Authenticate"
+has "Vary: Origin"
+has 'WWW-Authenticate: Bearer realm="edge-api"'
+
+request "403 insufficient_role to an allowed origin is readable by the page" 403 /api/v1/orders -X POST \
+  -H "Origin: https://shop.example.com" -H "Authorization: Bearer $alice" -d '{}'
+has "X-Warden-Reason: insufficient_role"
+has "Access-Control-Allow-Origin: https://shop.example.com"
+has "Access-Control-Allow-Credentials: true"
+has "Access-Control-Expose-Headers: WWW-Authenticate"
+has "Vary: Origin"
+lacks Access-Control-Allow-Methods
+
+request "403 ip_blocked to an allowed origin has no CORS answer" 403 /health \
+  -H "Origin: https://status.example.com" -H "X-Forwarded-For: 203.0.113.7"
+has "X-Warden-Reason: ip_blocked"
+lacks Access-Control-Allow-Origin
+lacks Access-Control-Expose-Headers
+
 request "preflight" 204 /api/v1/orders/9 -X OPTIONS -H "Origin: https://shop.example.com" \
   -H "Access-Control-Request-Method: DELETE"
 has "X-Warden-Reason: preflight"
 has "Access-Control-Allow-Origin: https://shop.example.com"
 has "Access-Control-Allow-Credentials: true"
+lacks Access-Control-Expose-Headers
 has "Access-Control-Allow-Methods: POST, DELETE, PUT, PATCH"
 has "Access-Control-Allow-Headers: authorization, content-type, x-api-key"
 has "Access-Control-Max-Age: 600"
@@ -150,6 +177,16 @@ has "X-Warden-Reason: no_matching_rule"
 many=()
 for i in $(seq 70); do many+=(-H "X-Filler-$i: x"); done
 request "too many headers" 431 /health "${many[@]}"
+
+# A refused load names what it is about: the key the keyring lacks.
+name="load without a key names the key"
+if WARDEN_KEYS=$(ffi/tools/keys-env.sh "$keys" | cut -d, -f1,2) "$server" "$policy" 0 >/dev/null 2>"$work/load-err"; then
+  fail "the server started without a key"
+elif grep -qF 'keyring has no secret for the policy'"'"'s key "ops-hs512" (key #2)' "$work/load-err"; then
+  passed=$((passed + 1))
+else
+  fail "$(cat "$work/load-err")"
+fi
 
 echo "c-server: $passed passed, $failed failed"
 [ "$failed" = 0 ]

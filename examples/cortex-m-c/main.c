@@ -65,11 +65,25 @@ int main(void) {
     }
     struct warden_engine *engine = NULL;
     size_t blob_len = (size_t)(_binary_policy_wdn_end - _binary_policy_wdn_start);
-    warden_result r = warden_engine_load(_binary_policy_wdn_start, blob_len, keys, COUNT(keys), engine_memory,
-                                         sizeof engine_memory, &engine);
+    warden_load_error why;
+    warden_result r = warden_engine_load_with_error(_binary_policy_wdn_start, blob_len, keys, COUNT(keys),
+                                                    engine_memory, sizeof engine_memory, &engine, &why);
     if (r != WARDEN_RESULT_OK) {
+        /* The numbers without a formatter: which capacity (WARDEN_CAPACITY_*), what the policy
+         * needs and this build's limit, or the key the keyring lacks. */
         sh_puts("FAIL: the compiled policy did not load: ");
         sh_putu(r);
+        if (r == WARDEN_RESULT_CAPACITY_EXCEEDED) {
+            sh_puts(" capacity ");
+            sh_putu(why.capacity);
+            sh_puts(" needs ");
+            sh_putu(why.count);
+            sh_puts(", limit ");
+            sh_putu(why.limit);
+        } else if (r == WARDEN_RESULT_KEY_MISSING || r == WARDEN_RESULT_KEY_TOO_SHORT) {
+            sh_puts(" key ");
+            sh_puts(why.key_id);
+        }
         sh_puts("\n");
         return 2;
     }

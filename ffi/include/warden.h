@@ -20,6 +20,10 @@
 // policy names, e.g. during rotation). The keys are converted on the stack, hence a bound.
 #define WARDEN_MAX_KEYRING 32
 
+// Size of `warden_load_error.key_id` in bytes: the longest key id a compiled policy may have
+// (255 bytes) and its NUL.
+#define WARDEN_KEY_ID_SIZE 256
+
 // Most headers one request may carry through the C ABI (they are converted on the stack).
 // More is `WARDEN_RESULT_TOO_MANY_HEADERS`; an HTTP host answers 431.
 #define WARDEN_MAX_HEADERS 64
@@ -77,7 +81,7 @@ enum warden_result
   WARDEN_RESULT_NO_DECISION = 1152,
   // The engine that made the decision was cleared or reloaded since.
   WARDEN_RESULT_STALE_DECISION = 1153,
-  // The decision carries no such value (a subject on a 401, CORS on a 403, …).
+  // The decision carries no such value (a subject on a 401, CORS on an `ip_blocked` 403, …).
   WARDEN_RESULT_ABSENT = 1154,
   // Load: the compiled policy ends before its header or body does.
   WARDEN_RESULT_TRUNCATED = 1201,
@@ -236,6 +240,37 @@ typedef uint32_t warden_ip_family;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// The table capacities of a build (`WARDEN_MAX_*` at build time), as
+// `warden_load_error.capacity` names them for `WARDEN_RESULT_CAPACITY_EXCEEDED`. `0` is never
+// a capacity: the field reads 0 for every other result.
+enum warden_capacity
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // `WARDEN_MAX_METHODS`: distinct HTTP methods the rules name.
+  WARDEN_CAPACITY_METHODS = 1,
+  // `WARDEN_MAX_ROLES`: distinct role names.
+  WARDEN_CAPACITY_ROLES = 2,
+  // `WARDEN_MAX_KEYS`: `[[key]]`s.
+  WARDEN_CAPACITY_KEYS = 3,
+  // `WARDEN_MAX_CREDENTIALS`: API keys and Basic users together.
+  WARDEN_CAPACITY_CREDENTIALS = 4,
+  // `WARDEN_MAX_RANGES`: distinct IP ranges.
+  WARDEN_CAPACITY_RANGES = 5,
+  // `WARDEN_MAX_ORIGINS`: distinct origin patterns.
+  WARDEN_CAPACITY_ORIGINS = 6,
+  // `WARDEN_MAX_RULES`: rules.
+  WARDEN_CAPACITY_RULES = 7,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum warden_capacity warden_capacity;
+#else
+typedef uint32_t warden_capacity;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // An engine, as C sees it: an opaque type that lives in memory the caller provides
 // (`warden_engine_size()` bytes aligned to `warden_engine_align()`).
 typedef struct warden_engine warden_engine;
@@ -252,6 +287,37 @@ typedef struct warden_key {
   // Length of `secret` in bytes (not 0).
   size_t secret_len;
 } warden_key;
+
+// What a refused load was about, filled by `warden_engine_load_with_error` and
+// `warden_engine_load_verified_with_error` in memory the caller owns (no thread-local "last
+// error"). Declare one anywhere; it needs no initialisation and nothing in it needs freeing.
+// Read the fields that belong to `code`; every other field is 0 (and `key_id` empty).
+// `warden_load_error_message` renders the whole of it as one line of English.
+typedef struct warden_load_error {
+  // The `warden_result` the call returned (`WARDEN_RESULT_OK` after a successful load).
+  uint32_t code;
+  // `WARDEN_RESULT_CAPACITY_EXCEEDED`: which capacity of this build the policy exceeds, a
+  // `WARDEN_CAPACITY_*` value (its build variable is `WARDEN_MAX_<NAME>`).
+  uint32_t capacity;
+  // `WARDEN_RESULT_CAPACITY_EXCEEDED`: entries the policy has in that table (what it
+  // needs); `WARDEN_RESULT_KEY_TOO_SHORT`: length of the secret given, in bytes;
+  // `WARDEN_RESULT_UNSUPPORTED_VERSION`: the format version of the blob.
+  uint32_t count;
+  // `WARDEN_RESULT_CAPACITY_EXCEEDED`: this build's limit for that table;
+  // `WARDEN_RESULT_KEY_TOO_SHORT`: the shortest secret the key's algorithm allows;
+  // `WARDEN_RESULT_UNSUPPORTED_VERSION`: the format version this library reads.
+  uint32_t limit;
+  // `WARDEN_RESULT_KEY_MISSING`, `WARDEN_RESULT_KEY_TOO_SHORT` and
+  // `WARDEN_RESULT_UNSUPPORTED_ALGORITHM`: the 0-based index of the policy's key (every JWK
+  // of a key set is a key of its own).
+  uint32_t key_index;
+  // Length of `key_id` in bytes, without its NUL.
+  uint32_t key_id_len;
+  // `WARDEN_RESULT_KEY_MISSING`, `WARDEN_RESULT_KEY_TOO_SHORT` and
+  // `WARDEN_RESULT_UNSUPPORTED_ALGORITHM`: the key's id (the JWT `kid`: the keyring must hold
+  // a secret for it, or the build must verify its algorithm), NUL-terminated.
+  char key_id[WARDEN_KEY_ID_SIZE];
+} warden_load_error;
 
 // One request header. Name and value are byte strings with explicit lengths (not
 // NUL-terminated); the name is matched case-insensitively and must not be empty; the value may
@@ -350,6 +416,58 @@ warden_result warden_engine_load_verified(const uint8_t *blob,
                                           void *memory,
                                           size_t memory_len,
                                           struct warden_engine **engine_out);
+
+// Like `warden_engine_load`, and fills `*error_out` with what a refusal was about: which
+// capacity of this build the policy exceeds, what it needs and the limit
+// (`WARDEN_RESULT_CAPACITY_EXCEEDED`); the index and id of the `[[key]]` the keyring lacks or
+// holds too short a secret for (`WARDEN_RESULT_KEY_MISSING`, `WARDEN_RESULT_KEY_TOO_SHORT`).
+// `error_out->code` is always the returned result (`WARDEN_RESULT_OK` on success);
+// `warden_load_error_message` renders it.
+//
+// Returns `WARDEN_RESULT_NULL_PARAMETER` or `WARDEN_RESULT_MISALIGNED` (and loads nothing)
+// when `error_out` is NULL or misaligned.
+//
+// # Safety
+// As `warden_engine_load`; `error_out` must be writable (it need not be initialised).
+warden_result warden_engine_load_with_error(const uint8_t *blob,
+                                            size_t blob_len,
+                                            const struct warden_key *keys,
+                                            size_t keys_len,
+                                            void *memory,
+                                            size_t memory_len,
+                                            struct warden_engine **engine_out,
+                                            struct warden_load_error *error_out);
+
+// `warden_engine_load_verified` with the `*error_out` of `warden_engine_load_with_error`.
+//
+// # Safety
+// As `warden_engine_load_verified`; `error_out` as in `warden_engine_load_with_error`.
+warden_result warden_engine_load_verified_with_error(const uint8_t *blob,
+                                                     size_t blob_len,
+                                                     const struct warden_key *keys,
+                                                     size_t keys_len,
+                                                     const uint8_t *verify_key,
+                                                     size_t verify_key_len,
+                                                     void *memory,
+                                                     size_t memory_len,
+                                                     struct warden_engine **engine_out,
+                                                     struct warden_load_error *error_out);
+
+// Copies a one-line English description of a refused load into `buf`, NUL terminated: for
+// `WARDEN_RESULT_CAPACITY_EXCEEDED` the capacity, what the policy needs and the limit
+// (`compiled policy has 19 rules, more than this build's MAX_RULES of 16 (build with
+// WARDEN_MAX_RULES=19 or more)`), for the key results the key id, otherwise the message of
+// `warden_result_message`. The text rules of the API conventions apply (`*out_len` is the
+// size needed, NUL included; never truncated).
+//
+// # Safety
+// `error` must point to a `warden_load_error` filled by a `warden_engine_load*_with_error`
+// call (possibly copied since); `buf` writable for `buf_len` bytes (or NULL with `buf_len` 0
+// to ask for the size); `out_len` a valid pointer.
+warden_result warden_load_error_message(const struct warden_load_error *error,
+                                        char *buf,
+                                        size_t buf_len,
+                                        size_t *out_len);
 
 // Wipes an engine: the memory (`warden_engine_size()` bytes) is overwritten with zeros, which
 // erases the precomputed HMAC key state, and decisions it made report
@@ -458,9 +576,14 @@ warden_result warden_decision_challenge(const struct warden_decision *decision,
                                         size_t buf_len,
                                         size_t *out_len);
 
-// Copies `Access-Control-Allow-Origin`: the request's `origin`, echoed. Present on an Allow
-// whose rule lists origins and that had an allowed `origin` (every preflight Allow);
-// otherwise `WARDEN_RESULT_ABSENT` (send no CORS headers then).
+// Copies `Access-Control-Allow-Origin`: the request's `origin`, echoed. Present, for every
+// kind of decision, when the governing rule lists origins and the request sent an allowed
+// `origin`: on an Allow (every preflight Allow), on every 401, and on a 403
+// `insufficient_role` (the denials decided after the origin check, which a browser page may
+// read: send them with `Access-Control-Expose-Headers: WWW-Authenticate` too). Otherwise
+// `WARDEN_RESULT_ABSENT`: a rule without origins, no `origin`, a 403 of the network and origin
+// checks, a refused preflight; send no CORS headers then. Send `Vary: Origin` either way on
+// routes whose rules list origins.
 //
 // # Safety
 // As `warden_decision_rule`.
@@ -469,7 +592,8 @@ warden_result warden_decision_cors_allow_origin(const struct warden_decision *de
                                                 size_t buf_len,
                                                 size_t *out_len);
 
-// Whether to send `Access-Control-Allow-Credentials: true` (false without a CORS answer).
+// Whether to send `Access-Control-Allow-Credentials: true` with the CORS answer (any kind of
+// decision that carries one, see `warden_decision_cors_allow_origin`); false without one.
 //
 // # Safety
 // As `warden_decision_kind`.

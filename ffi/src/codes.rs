@@ -1,5 +1,5 @@
-//! Every integer that crosses the boundary: result codes, decision kinds, reason codes and IP
-//! families. Each is a `uint32_t` in C with explicit, stable values; zero is never a valid
+//! Every integer that crosses the boundary: result codes, decision kinds, reason codes, IP
+//! families and capacities. Each is a `uint32_t` in C with explicit, stable values; zero is never a valid
 //! value of any of them, so zeroed memory never reads as success or Allow.
 //!
 //! C passes these to Rust only as plain `uint32_t` (never as a Rust enum); the conversions
@@ -7,7 +7,7 @@
 
 use core::ffi::c_char;
 
-use warden::{AllowReason, ForbiddenReason, LoadError, Reason, UnauthorizedReason};
+use warden::{AllowReason, Capacity, ForbiddenReason, LoadError, Reason, UnauthorizedReason};
 
 use crate::boundary;
 use crate::text;
@@ -52,7 +52,7 @@ pub enum warden_result {
     NoDecision = 1152,
     /// The engine that made the decision was cleared or reloaded since.
     StaleDecision = 1153,
-    /// The decision carries no such value (a subject on a 401, CORS on a 403, …).
+    /// The decision carries no such value (a subject on a 401, CORS on an `ip_blocked` 403, …).
     Absent = 1154,
     /// Load: the compiled policy ends before its header or body does.
     Truncated = 1201,
@@ -202,6 +202,50 @@ impl From<LoadError> for warden_result {
             // LoadError is #[non_exhaustive]: a newer refusal still fails closed.
             _ => Self::LoadFailed,
         }
+    }
+}
+
+/// The table capacities of a build (`WARDEN_MAX_*` at build time), as
+/// `warden_load_error.capacity` names them for `WARDEN_RESULT_CAPACITY_EXCEEDED`. `0` is never
+/// a capacity: the field reads 0 for every other result.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum warden_capacity {
+    /// `WARDEN_MAX_METHODS`: distinct HTTP methods the rules name.
+    Methods = 1,
+    /// `WARDEN_MAX_ROLES`: distinct role names.
+    Roles = 2,
+    /// `WARDEN_MAX_KEYS`: `[[key]]`s.
+    Keys = 3,
+    /// `WARDEN_MAX_CREDENTIALS`: API keys and Basic users together.
+    Credentials = 4,
+    /// `WARDEN_MAX_RANGES`: distinct IP ranges.
+    Ranges = 5,
+    /// `WARDEN_MAX_ORIGINS`: distinct origin patterns.
+    Origins = 6,
+    /// `WARDEN_MAX_RULES`: rules.
+    Rules = 7,
+}
+
+impl warden_capacity {
+    /// The code of a core capacity; `None` for one newer than this list.
+    pub(crate) const fn of(c: Capacity) -> Option<Self> {
+        Some(match c {
+            Capacity::Methods => Self::Methods,
+            Capacity::Roles => Self::Roles,
+            Capacity::Keys => Self::Keys,
+            Capacity::Credentials => Self::Credentials,
+            Capacity::Ranges => Self::Ranges,
+            Capacity::Origins => Self::Origins,
+            Capacity::Rules => Self::Rules,
+            // Capacity is #[non_exhaustive]: a newer one has no code yet.
+            _ => return None,
+        })
+    }
+
+    /// The core capacity of a code value.
+    pub(crate) fn core_from_u32(value: u32) -> Option<Capacity> {
+        Capacity::ALL.into_iter().find(|c| Self::of(*c).is_some_and(|k| k as u32 == value))
     }
 }
 

@@ -406,9 +406,14 @@ pub unsafe extern "C" fn warden_decision_challenge(
     }
 }
 
-/// Copies `Access-Control-Allow-Origin`: the request's `origin`, echoed. Present on an Allow
-/// whose rule lists origins and that had an allowed `origin` (every preflight Allow);
-/// otherwise `WARDEN_RESULT_ABSENT` (send no CORS headers then).
+/// Copies `Access-Control-Allow-Origin`: the request's `origin`, echoed. Present, for every
+/// kind of decision, when the governing rule lists origins and the request sent an allowed
+/// `origin`: on an Allow (every preflight Allow), on every 401, and on a 403
+/// `insufficient_role` (the denials decided after the origin check, which a browser page may
+/// read: send them with `Access-Control-Expose-Headers: WWW-Authenticate` too). Otherwise
+/// `WARDEN_RESULT_ABSENT`: a rule without origins, no `origin`, a 403 of the network and origin
+/// checks, a refused preflight; send no CORS headers then. Send `Vary: Origin` either way on
+/// routes whose rules list origins.
 ///
 /// # Safety
 /// As `warden_decision_rule`.
@@ -428,7 +433,8 @@ pub unsafe extern "C" fn warden_decision_cors_allow_origin(
     }
 }
 
-/// Whether to send `Access-Control-Allow-Credentials: true` (false without a CORS answer).
+/// Whether to send `Access-Control-Allow-Credentials: true` with the CORS answer (any kind of
+/// decision that carries one, see `warden_decision_cors_allow_origin`); false without one.
 ///
 /// # Safety
 /// As `warden_decision_kind`.

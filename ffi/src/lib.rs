@@ -30,7 +30,7 @@ mod codes;
 mod boundary;
 mod text;
 
-pub use codes::{warden_ip_family, warden_kind, warden_reason, warden_result};
+pub use codes::{warden_capacity, warden_ip_family, warden_kind, warden_reason, warden_result};
 pub use codes::{warden_reason_name, warden_result_message};
 pub use decision::{
     SNAPSHOT_SIZE, WARDEN_DECISION_WORDS, warden_decision, warden_decision_challenge, warden_decision_challenge_count,
@@ -40,8 +40,10 @@ pub use decision::{
     warden_decision_status, warden_decision_subject, warden_evaluate,
 };
 pub use engine::{
-    WARDEN_MAX_KEYRING, warden_engine, warden_engine_align, warden_engine_clear, warden_engine_load,
-    warden_engine_load_verified, warden_engine_size, warden_format_version, warden_key, warden_version,
+    WARDEN_KEY_ID_SIZE, WARDEN_MAX_KEYRING, warden_engine, warden_engine_align, warden_engine_clear,
+    warden_engine_load, warden_engine_load_verified, warden_engine_load_verified_with_error,
+    warden_engine_load_with_error, warden_engine_size, warden_format_version, warden_key, warden_load_error,
+    warden_load_error_message, warden_version,
 };
 pub use request::{WARDEN_MAX_HEADERS, WARDEN_MAX_METHOD_LEN, WARDEN_MAX_ORIGIN_LEN, warden_header, warden_request};
 

@@ -242,6 +242,121 @@ fn load_refuses_bad_keys() {
     assert_eq!(with(&|k| k.extend_from_slice(&spare_keys[..WARDEN_MAX_KEYRING - 2])), R::TooManyKeys);
 }
 
+fn load_detailed(blob: &[u8], keys: &[warden_key], memory: &Memory) -> (warden_result, warden_load_error) {
+    let mut out = ptr::null_mut();
+    let mut e = core::mem::MaybeUninit::<warden_load_error>::uninit();
+    // SAFETY: valid pointers for their lengths; `e` is written by the call before it is read.
+    let r = unsafe {
+        warden_engine_load_with_error(
+            blob.as_ptr(),
+            blob.len(),
+            keys.as_ptr(),
+            keys.len(),
+            memory.ptr().cast(),
+            memory.len(),
+            &mut out,
+            e.as_mut_ptr(),
+        )
+    };
+    // SAFETY: a non-NULL error_out is always written whole.
+    (r, unsafe { e.assume_init() })
+}
+
+fn load_error_text(e: &warden_load_error) -> String {
+    // SAFETY: valid buffers.
+    text_string(|b, l, o| unsafe { warden_load_error_message(e, b, l, o) }).unwrap_or_else(|r| format!("({r:?})"))
+}
+
+fn key_id(e: &warden_load_error) -> String {
+    let bytes: Vec<u8> = e.key_id[..e.key_id_len as usize].iter().map(|c| c.to_ne_bytes()[0]).collect();
+    assert_eq!(e.key_id[e.key_id_len as usize], 0, "NUL-terminated");
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[test]
+fn capacity_values_are_the_abi() {
+    let values = [
+        (warden_capacity::Methods, 1),
+        (warden_capacity::Roles, 2),
+        (warden_capacity::Keys, 3),
+        (warden_capacity::Credentials, 4),
+        (warden_capacity::Ranges, 5),
+        (warden_capacity::Origins, 6),
+        (warden_capacity::Rules, 7),
+    ];
+    for (c, v) in values {
+        assert_eq!(c as u32, v);
+    }
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "four loads: slow under miri; the native run covers it")]
+fn load_error_names_the_capacity_the_need_and_the_limit_and_the_missing_key() {
+    let mem = Memory::for_engine();
+    let ring = keyring();
+    let keys = c_keys(&ring);
+    let (r, e) = load_detailed(BLOB, &keys, &mem);
+    assert_eq!((r, e.code, e.capacity, e.count, e.limit, e.key_id_len), (warden_result::Ok, 1000, 0, 0, 0, 0));
+
+    // 19 rules in the header, for a build of this test's capacity: the same refusal a
+    // WARDEN_MAX_RULES=16 firmware gives the 19-rule policy of issue 14.
+    let mut blob = BLOB.to_vec();
+    let need = u16::try_from(warden::capacity::MAX_RULES + 3).unwrap();
+    blob[24..26].copy_from_slice(&need.to_le_bytes());
+    let (r, e) = load_detailed(&blob, &keys, &mem);
+    assert_eq!(r, warden_result::CapacityExceeded);
+    assert_eq!((e.code, e.capacity), (1210, warden_capacity::Rules as u32));
+    assert_eq!((e.count as usize, e.limit as usize), (warden::capacity::MAX_RULES + 3, warden::capacity::MAX_RULES));
+    let core = warden::Engine::load(&blob, &[]).unwrap_err().to_string();
+    assert_eq!(load_error_text(&e), core, "the same words as the core's LoadError");
+
+    // The keyring lacks the third key: its index and id.
+    let (r, e) = load_detailed(BLOB, &keys[..2], &mem);
+    assert_eq!((r, e.key_index, key_id(&e).as_str()), (warden_result::KeyMissing, 2, "ops-hs512"));
+    assert_eq!(
+        load_error_text(&e),
+        "keyring has no secret for the policy's key \"ops-hs512\" (key #2): add it to the keyring"
+    );
+
+    // A secret too short for its algorithm: the id, the length given and the minimum.
+    let mut short = keys.clone();
+    short[1].secret_len = 40;
+    let (r, e) = load_detailed(BLOB, &short, &mem);
+    assert_eq!(r, warden_result::KeyTooShort);
+    assert_eq!((key_id(&e).as_str(), e.key_index, e.count, e.limit), ("partner-hs384", 1, 40, 48));
+    assert!(load_error_text(&e).contains("has 40 bytes, fewer than the 48"), "{}", load_error_text(&e));
+}
+
+#[test]
+fn load_with_error_refuses_a_null_error_and_reports_argument_errors() {
+    let mem = Memory::for_engine();
+    let mut out = ptr::dangling_mut::<warden_engine>();
+    // SAFETY: NULL error_out is refused before anything is read.
+    let r = unsafe {
+        warden_engine_load_with_error(
+            BLOB.as_ptr(),
+            BLOB.len(),
+            ptr::null(),
+            0,
+            mem.ptr().cast(),
+            mem.len(),
+            &mut out,
+            ptr::null_mut(),
+        )
+    };
+    assert_eq!(r, warden_result::NullParameter);
+    let (r, e) = load_detailed(&BLOB[..0], &[], &mem);
+    assert_eq!((r, e.code), (warden_result::InvalidLength, 1102));
+    assert_eq!(load_error_text(&e), "a length is zero where a value is required, or too large");
+    let mut n = 9;
+    // SAFETY: NULL error is refused.
+    assert_eq!(
+        unsafe { warden_load_error_message(ptr::null(), ptr::null_mut(), 0, &mut n) },
+        warden_result::NullParameter
+    );
+    assert_eq!(n, 0);
+}
+
 #[test]
 fn corrupt_blobs_get_their_load_error() {
     let mem = Memory::for_engine();

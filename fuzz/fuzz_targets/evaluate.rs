@@ -18,6 +18,7 @@ enum Method {
     Delete,
     Patch,
     Options,
+    Head,
     Other(Vec<u8>),
 }
 
@@ -34,8 +35,25 @@ enum Segment {
 }
 
 const WORDS: &[&str] = &[
-    "api", "v1", "orders", "42", "items", "admin", "docs", "health", "deploy", "metrics", "users", "partners", "ops",
+    "api",
+    "v1",
+    "orders",
+    "42",
+    "items",
+    "admin",
+    "docs",
+    "health",
+    "deploy",
+    "metrics",
+    "users",
+    "partners",
+    "ops",
     "guide",
+    "jobs:run",
+    "jobs%3Arun",
+    "caf%C3%A9",
+    "%2561",
+    "a#b",
 ];
 
 #[derive(Arbitrary, Debug)]
@@ -57,6 +75,8 @@ enum Credential {
     Bearer(Token),
     RawAuthorization(Vec<u8>),
     Both(u8, Token),
+    /// `Authorization: ApiKey <key>` (scheme in one of several cases), maybe with the header too.
+    AuthorizationApiKey(u8, u8, bool),
 }
 
 #[derive(Arbitrary, Debug)]
@@ -67,8 +87,11 @@ struct Token {
     exp: i32,
     iat: Option<i32>,
     nbf: Option<i32>,
+    auth_time: Option<i32>,
+    /// Dates written as floats (`time.time()`) or in exponent form.
+    date_form: u8,
     iss: u8,
-    aud: u8,
+    aud: Option<u8>,
     roles: Vec<u8>,
     scope: Option<Vec<u8>>,
     mfa: bool,
@@ -121,6 +144,7 @@ fn method(m: &Method) -> Vec<u8> {
         Method::Delete => b"DELETE".to_vec(),
         Method::Patch => b"PATCH".to_vec(),
         Method::Options => b"OPTIONS".to_vec(),
+        Method::Head => b"HEAD".to_vec(),
         Method::Other(v) => v.clone(),
     }
 }
@@ -136,15 +160,32 @@ fn token(t: &Token, keyring: &[(String, Vec<u8>)]) -> String {
     }
     header.push('}');
     let now = i64::try_from(common::NOW).unwrap_or(0);
-    let mut claims = format!("{{\"exp\":{}", now + i64::from(t.exp));
+    let date = |offset: i32| {
+        let d = now + i64::from(offset);
+        match t.date_form % 4 {
+            0 => format!("{d}.{}", t.date_form),
+            1 => {
+                let digits = d.to_string();
+                let (head, tail) = digits.split_at(1.min(digits.len()));
+                format!("{head}.{tail}e{}", tail.len())
+            }
+            _ => d.to_string(),
+        }
+    };
+    let mut claims = format!("{{\"exp\":{}", date(t.exp));
     if let Some(iat) = t.iat {
-        claims.push_str(&format!(",\"iat\":{}", now + i64::from(iat)));
+        claims.push_str(&format!(",\"iat\":{}", date(iat)));
     }
     if let Some(nbf) = t.nbf {
-        claims.push_str(&format!(",\"nbf\":{}", now + i64::from(nbf)));
+        claims.push_str(&format!(",\"nbf\":{}", date(nbf)));
+    }
+    if let Some(auth_time) = t.auth_time {
+        claims.push_str(&format!(",\"auth_time\":{}", date(auth_time)));
     }
     claims.push_str(&format!(",\"iss\":\"{}\"", ISSUERS[usize::from(t.iss) % ISSUERS.len()]));
-    claims.push_str(&format!(",\"aud\":[\"{}\"]", AUDIENCES[usize::from(t.aud) % AUDIENCES.len()]));
+    if let Some(aud) = t.aud {
+        claims.push_str(&format!(",\"aud\":[\"{}\"]", AUDIENCES[usize::from(aud) % AUDIENCES.len()]));
+    }
     let roles: Vec<String> = t.roles.iter().map(|r| format!("\"{}\"", ROLES[usize::from(*r) % ROLES.len()])).collect();
     let claim = if t.key % 2 == 1 { "groups" } else { "roles" };
     claims.push_str(&format!(",\"{claim}\":[{}]", roles.join(",")));
@@ -255,6 +296,14 @@ fn build(s: &Shape) -> common::ModelRequest {
         Credential::Both(i, t) => {
             headers.push((b"x-api-key".to_vec(), API_KEYS[usize::from(*i) % API_KEYS.len()].into()));
             headers.push((b"authorization".to_vec(), format!("Bearer {}", token(t, &e.keyring)).into_bytes()));
+        }
+        Credential::AuthorizationApiKey(i, case, also_header) => {
+            let key = API_KEYS[usize::from(*i) % API_KEYS.len()];
+            let scheme = ["ApiKey", "apikey", "APIKEY", "Api-Key"][usize::from(*case) % 4];
+            headers.push((b"authorization".to_vec(), format!("{scheme} {key}").into_bytes()));
+            if *also_header {
+                headers.push((b"x-api-key".to_vec(), key.into()));
+            }
         }
     }
     headers.extend(s.extra.iter().cloned());

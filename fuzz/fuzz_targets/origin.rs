@@ -1,5 +1,7 @@
-//! Origin parsing (RFC 6454 serializations): the engine's syntax check against the model's,
-//! and full requests (preflight and simple) with that origin on the example policy.
+//! Origin parsing (RFC 6454 serializations, hosts as WHATWG URL serializes them): the engine's
+//! syntax check against the model's, and full requests (preflight and simple) with that origin
+//! on the example policy; the same bytes as a preflight's requested method (one RFC 9110 token
+//! or no rule) on the `methods = ["*"]` rule.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -16,4 +18,9 @@ fuzz_target!(|data: &[u8]| {
         vec![("origin", data.to_vec()), ("access-control-request-method", b"GET".to_vec())],
     ));
     common::compare_example(&common::request("GET", "/health", vec![("origin", data.to_vec())]));
+    common::compare_example(&common::request(
+        "OPTIONS",
+        "/api/v1/anything",
+        vec![("origin", b"https://console.example.com".to_vec()), ("access-control-request-method", data.to_vec())],
+    ));
 });

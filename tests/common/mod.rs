@@ -51,7 +51,7 @@ pub fn password_hash() -> [u8; 32] {
     warden::internal::pbkdf2_sha256(BASIC_PASSWORD.as_bytes(), BASIC_SALT, ITERATIONS)
 }
 
-fn rule(name: &'static str, methods: &[usize], path: &'static str, auth: &[Scheme]) -> Rule<'static> {
+pub fn rule(name: &'static str, methods: &[usize], path: &'static str, auth: &[Scheme]) -> Rule<'static> {
     Rule {
         name,
         methods: MethodSet(set(methods) as u32),

@@ -272,15 +272,33 @@ pub struct PolicySpec {
     pub rules: Vec<RuleSpec>,
 }
 
-const METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "get"];
+const METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "get", "HEAD"];
 const ROLES: &[&str] = &["admin", "reader", "writer", "ops", "billing", "guest", "a:b"];
 const ISSUERS: &[&str] = &["https://auth.example.com", "https://idp.test", "iss\u{e9}"];
 const AUDIENCES: &[&str] = &["edge-api", "other", "api"];
 const ROLE_CLAIMS: &[&str] = &["roles", "groups", "perms"];
-const SEGMENTS: &[&str] = &["api", "v1", "admin", "items", "users", "*", "caf%C3%A9", "a%20b", "x.y", "~u"];
+// Stored (decoded) pattern segments: `%`, `?` and `#` are ordinary bytes there.
+const SEGMENTS: &[&str] =
+    &["api", "v1", "admin", "items", "users", "*", "caf\u{e9}", "a b", "x.y", "~u", "jobs:run", "100%", "q?#"];
 const USERS: &[&str] = &["admin", "alice", "bob", "\u{e9}mile"];
-const WORDS: &[&str] =
-    &["a", "b", "x", "item", "42", "admin", "v1", "api", "users", "caf%c3%a9", "%7Eu", "~u", "a%20b"];
+const WORDS: &[&str] = &[
+    "a",
+    "b",
+    "x",
+    "item",
+    "42",
+    "admin",
+    "v1",
+    "api",
+    "users",
+    "caf%c3%a9",
+    "%7Eu",
+    "~u",
+    "a%20b",
+    "%2541",
+    "%2A",
+    "a+b",
+];
 
 fn v4_range(a: [u8; 4], prefix: u8) -> IpRange {
     IpRange { addr: Ipv4Addr::from(a).to_ipv6_mapped().octets(), prefix: prefix + 96, v4: true }
@@ -314,6 +332,7 @@ fn origin_pool() -> Vec<OriginPattern<'static>> {
         OriginPattern::Subdomains { scheme: "https", suffix: "example.com", port: None },
         OriginPattern::Subdomains { scheme: "https", suffix: "example.com", port: Some(8443) },
         OriginPattern::Exact { scheme: "http", host: "[::1]", port: Some(8080) },
+        OriginPattern::Exact { scheme: "https", host: "my_app.example.com", port: None },
         OriginPattern::Null,
         OriginPattern::Any,
     ]
@@ -558,7 +577,42 @@ const ATTACK_PATHS: &[&str] = &[
     "/..a",
     "/caf%c3%a9",
     "/\u{e9}",
+    "/a#b",
+    "/docs/..#",
+    "/a/b#?c",
+    "/%C0%AE",
+    "/%E0%80%AE",
+    "/%ED%A0%80",
+    "/%F4%90%80%80",
+    "/%FF",
+    "/caf%C3",
+    "/a%00",
+    "/a%0A",
+    "/a%7f",
+    "/a%3Fb",
+    "/a%23b",
+    "/a%2541",
+    "/a%4",
+    "/a%?",
+    "/a;/..;/b",
 ];
+
+/// A stored pattern literal as a client may send it: `%`, `?` and `#` (bytes of the decoded
+/// path) always escaped, and sometimes every byte that is not unreserved, as browsers do.
+fn encode_literal(src: &mut Source<'_>, literal: &str) -> String {
+    let all = src.chance(30);
+    let mut out = Vec::new();
+    for &b in literal.as_bytes() {
+        let unreserved = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+        if matches!(b, b'%' | b'?' | b'#') || (all && !unreserved) {
+            out.extend_from_slice(format!("%{b:02X}").as_bytes());
+        } else {
+            out.push(b);
+        }
+    }
+    // Only ASCII bytes were replaced, by ASCII: still UTF-8.
+    String::from_utf8(out).unwrap()
+}
 
 fn fill_pattern(src: &mut Source<'_>, pattern: &str) -> String {
     let mut out = String::new();
@@ -577,7 +631,7 @@ fn fill_pattern(src: &mut Source<'_>, pattern: &str) -> String {
             }
             out.push_str(src.pick(WORDS));
         } else {
-            out.push_str(seg);
+            out.push_str(&encode_literal(src, seg));
         }
     }
     if tail {
@@ -596,17 +650,16 @@ fn fill_pattern(src: &mut Source<'_>, pattern: &str) -> String {
 }
 
 /// Percent-encodes the byte at a chosen position (in either hex case).
-fn percent_one(src: &mut Source<'_>, path: &str) -> String {
-    let bytes = path.as_bytes();
-    if bytes.len() < 2 {
-        return path.into();
+fn percent_one(src: &mut Source<'_>, path: &[u8]) -> Vec<u8> {
+    if path.len() < 2 {
+        return path.to_vec();
     }
-    let at = 1 + src.below(bytes.len() - 1);
-    let enc = if src.chance(50) { format!("%{:02x}", bytes[at]) } else { format!("%{:02X}", bytes[at]) };
-    let mut out = bytes[..at].to_vec();
+    let at = 1 + src.below(path.len() - 1);
+    let enc = if src.chance(50) { format!("%{:02x}", path[at]) } else { format!("%{:02X}", path[at]) };
+    let mut out = path[..at].to_vec();
     out.extend_from_slice(enc.as_bytes());
-    out.extend_from_slice(&bytes[at + 1..]);
-    String::from_utf8(out).unwrap_or_else(|_| path.into())
+    out.extend_from_slice(&path[at + 1..]);
+    out
 }
 
 fn gen_path(src: &mut Source<'_>, rule: &RuleSpec) -> Vec<u8> {
@@ -614,7 +667,7 @@ fn gen_path(src: &mut Source<'_>, rule: &RuleSpec) -> Vec<u8> {
         0 => src.pick(ATTACK_PATHS).as_bytes().to_vec(),
         1 => {
             let mut p = b"/".to_vec();
-            p.extend((0..src.below(12)).map(|_| src.pick(b"/.%2eaAfF5c?\\\x00 ~")));
+            p.extend((0..src.below(12)).map(|_| src.pick(b"/.%2eaAfF5c?#\\\x00 ~\xc3\xa9")));
             p
         }
         2 => {
@@ -624,18 +677,18 @@ fn gen_path(src: &mut Source<'_>, rule: &RuleSpec) -> Vec<u8> {
             p
         }
         _ => {
-            let mut p = fill_pattern(src, &rule.path);
+            let mut p = fill_pattern(src, &rule.path).into_bytes();
             if src.chance(20) {
                 p = percent_one(src, &p);
             }
             if src.chance(10) {
-                p.push_str(src.pick(&["?q=1", "?", "?x=/../", "#frag"]));
+                p.extend_from_slice(src.pick(&["?q=1", "?", "?x=/../", "#frag", "?a#b"]).as_bytes());
             }
             if src.chance(8) {
-                let attack = src.pick(&["/..", "/.", "//", "/%2e%2E", "/%2f"]);
-                p.push_str(attack);
+                let attack = src.pick(&["/..", "/.", "//", "/%2e%2E", "/%2f", "%00", "%C0%AE", "%", "#"]);
+                p.extend_from_slice(attack.as_bytes());
             }
-            p.into_bytes()
+            p
         }
     }
 }
@@ -644,7 +697,22 @@ fn gen_method(src: &mut Source<'_>, policy: &PolicySpec, rule: &RuleSpec) -> Vec
     let own: Vec<&str> =
         policy.methods.iter().enumerate().filter(|(i, _)| rule.methods >> i & 1 == 1).map(|(_, m)| *m).collect();
     match src.below(10) {
-        0 => src.pick(&["OPTIONS", "HEAD", "get", "", "TRACE", "GET "]).as_bytes().to_vec(),
+        0 => src
+            .pick(&[
+                "OPTIONS",
+                "HEAD",
+                "HEAD",
+                "get",
+                "",
+                "TRACE",
+                "GET ",
+                "PATCH, DELETE",
+                "GET,POST",
+                "G\u{e9}T",
+                "GET\0",
+            ])
+            .as_bytes()
+            .to_vec(),
         1 | 2 => policy.methods[src.below(policy.methods.len())].as_bytes().to_vec(),
         _ if !own.is_empty() => own[src.below(own.len())].as_bytes().to_vec(),
         _ => src.pick(&["GET", "POST", "PATCH"]).as_bytes().to_vec(),
@@ -728,6 +796,12 @@ const ORIGINS: &[&str] = &[
     "https://caf\u{e9}.example.com",
     "ftp://a.example.com",
     "https:/console.example.com",
+    "https://my_app.example.com",
+    "https://MY_APP.example.com",
+    "https://_.example.com",
+    "http://a_b:8080",
+    "https://a_.",
+    "https://a%5fb.example.com",
 ];
 
 fn gen_origin(src: &mut Source<'_>) -> String {
@@ -741,28 +815,60 @@ fn b64url(data: &[u8]) -> String {
 
 fn number_claim(src: &mut Source<'_>, leeway: u64) -> String {
     let offsets: [i64; 12] = [-7200, -3600, -301, -61, -60, -59, -1, 0, 1, 59, 60, 3600];
-    match src.below(12) {
-        0 => src
-            .pick(&[
-                "\"1800000000\"",
-                "1.5",
-                "-1",
-                "1e3",
-                "null",
-                "true",
-                "9007199254740991",
-                "9007199254740992",
-                "18446744073709551616",
-                "0",
-                "[1]",
-                "1800000000.0",
-            ])
-            .to_string(),
+    let date = match src.below(12) {
+        0 => {
+            return src
+                .pick(&[
+                    "\"1800000000\"",
+                    "1.5",
+                    "-1",
+                    "-0",
+                    "-0.0",
+                    "-0.5",
+                    "1e3",
+                    "1E+3",
+                    "1e-5",
+                    "1e400",
+                    "1e99999999999999999999",
+                    "null",
+                    "true",
+                    "9007199254740991",
+                    "9007199254740992",
+                    "9007199254740992.5",
+                    "9007199254740991.5",
+                    "9007199254740993",
+                    "18446744073709551616",
+                    "0",
+                    "0e400",
+                    "[1]",
+                    "1800000000.0",
+                    "1.8e9",
+                    "1.8000036e9",
+                    "18000036E+2",
+                    "1800003600000e-3",
+                ])
+                .to_string();
+        }
         1 => {
             let l = i64::try_from(leeway).unwrap();
-            (i64::try_from(NOW).unwrap() + src.pick(&[-l - 1, -l, -l + 1, l - 1, l, l + 1])).to_string()
+            i64::try_from(NOW).unwrap() + src.pick(&[-l - 1, -l, -l + 1, l - 1, l, l + 1])
         }
-        _ => (i64::try_from(NOW).unwrap() + src.pick(&offsets)).to_string(),
+        _ => i64::try_from(NOW).unwrap() + src.pick(&offsets),
+    };
+    date_text(src, date)
+}
+
+/// A date as a JSON number: mostly an integer, sometimes as `time.time()` floats (PyJWT) or
+/// in exponent form, which must floor to the same second.
+fn date_text(src: &mut Source<'_>, date: i64) -> String {
+    match src.below(8) {
+        0 => format!("{date}.{}", src.pick(&["0", "5", "999999", "000001", "25"])),
+        1 => {
+            let digits = date.to_string();
+            let (head, tail) = digits.split_at(1);
+            format!("{head}.{tail}{}e{}", src.pick(&["", "0", "7"]), tail.len())
+        }
+        _ => date.to_string(),
     }
 }
 
@@ -801,8 +907,16 @@ fn string_or_array(src: &mut Source<'_>, values: &[String]) -> String {
 
 /// Claims that pass every check for `key` and `rule` (roles still random).
 fn happy_claims(src: &mut Source<'_>, key: &KeyGenSpec, rule: &RuleSpec, policy: &PolicySpec) -> Vec<String> {
-    let mut c = vec![format!("\"exp\":{}", NOW + 3600 - u64::from(src.pick(&[0u16, 3500, 3599])))];
-    c.push(format!("\"iat\":{}", NOW - u64::from(src.pick(&[0u16, 30, 59, 3000]))));
+    let now = i64::try_from(NOW).unwrap();
+    let exp = now + 3600 - i64::from(src.pick(&[0u16, 3500, 3599]));
+    let exp = date_text(src, exp);
+    let mut c = vec![format!("\"exp\":{exp}")];
+    let iat = now - i64::from(src.pick(&[0u16, 30, 59, 3000]));
+    c.push(format!("\"iat\":{}", date_text(src, iat)));
+    if src.chance(20) {
+        let auth_time = iat - i64::from(src.pick(&[0u16, 10, 4 * 3600]));
+        c.push(format!("\"auth_time\":{}", date_text(src, auth_time)));
+    }
     if src.chance(30) {
         c.push(format!("\"nbf\":{}", NOW - 10));
     }
@@ -813,8 +927,13 @@ fn happy_claims(src: &mut Source<'_>, key: &KeyGenSpec, rule: &RuleSpec, policy:
     }
     if let Some(a) = key.audience {
         c.push(format!("\"aud\":[\"other\",{}]", json_str(a)));
+    } else if src.chance(15) {
+        // A key without audience refuses every aud (RFC 7519 §4.1.3), `null` excepted.
+        c.push(format!("\"aud\":{}", src.pick(&["\"other\"", "[]", "null", "[\"edge-api\"]"])));
     }
-    if rule.require_mfa || src.chance(30) {
+    if rule.require_mfa && src.chance(15) {
+        c.push("\"amr\":[\"pwd\"]".into()); // happy but for the step-up
+    } else if rule.require_mfa || src.chance(30) {
         c.push("\"amr\":[\"pwd\",\"mfa\"]".into());
     }
     let mut names: Vec<String> = Vec::new();
@@ -889,10 +1008,14 @@ fn gen_token(src: &mut Source<'_>, policy: &PolicySpec, rule: &RuleSpec) -> Stri
     if src.chance(60) {
         claims.push(format!("\"iat\":{}", number_claim(src, leeway)));
     }
+    if src.chance(25) {
+        claims.push(format!("\"auth_time\":{}", number_claim(src, leeway)));
+    }
     if src.chance(80) {
-        let sub = match src.below(6) {
+        let sub = match src.below(7) {
             0 => "a".repeat(250 + src.below(10)),
             1 => "al\"ice\\\u{e9}".into(),
+            2 => src.pick(&["a\u{0}b", "\u{1f}", "a\u{7f}", "x\r\nX-Warden-Roles: admin", "\t", "\u{80}"]).into(),
             _ => "alice".into(),
         };
         claims.push(format!("\"sub\":{}", escaped_maybe(src, &sub)));
@@ -901,7 +1024,20 @@ fn gen_token(src: &mut Source<'_>, policy: &PolicySpec, rule: &RuleSpec) -> Stri
         claims.push("\"sub\":5".into());
     }
     if src.chance(8) {
-        let name = src.pick(&["exp", "nbf", "iat", "iss", "sub", "aud", "amr", "scope", "roles", "groups", "typ"]);
+        let name = src.pick(&[
+            "exp",
+            "nbf",
+            "iat",
+            "auth_time",
+            "iss",
+            "sub",
+            "aud",
+            "amr",
+            "scope",
+            "roles",
+            "groups",
+            "typ",
+        ]);
         claims.push(format!("\"{name}\":null"));
     }
     if src.chance(60) {
@@ -911,7 +1047,8 @@ fn gen_token(src: &mut Source<'_>, policy: &PolicySpec, rule: &RuleSpec) -> Stri
         };
         claims.push(format!("\"iss\":{}", escaped_maybe(src, &iss)));
     }
-    if src.chance(60) {
+    // A key without audience refuses every aud: give its tokens one less often.
+    if src.chance(if key.and_then(|k| k.audience).is_some() { 60 } else { 15 }) {
         let mut auds: Vec<String> = (0..1 + src.below(3)).map(|_| src.pick(AUDIENCES).to_string()).collect();
         if let (Some(a), true) = (key.and_then(|k| k.audience), src.chance(60)) {
             auds.push(a.into());
@@ -1024,6 +1161,11 @@ fn gen_credential_headers(src: &mut Source<'_>, policy: &PolicySpec, rule: &Rule
                 Some(CredSpec::ApiKey { key }) if !src.chance(20) => key,
                 _ => src.pick(&["wk_unknown", "", "k\u{7f}ey", "wk_0_00000000"]).into(),
             };
+            if src.chance(30) {
+                // SPEC §6: the scheme the ApiKey challenge names.
+                let scheme = src.pick(&["ApiKey", "apikey", "APIKEY", "ApiKey  ", "Api-Key"]);
+                return vec![("authorization".into(), format!("{scheme} {key}").into_bytes())];
+            }
             vec![(api.into(), key.into_bytes())]
         }
         3 | 4 => {
@@ -1053,7 +1195,8 @@ fn gen_credential_headers(src: &mut Source<'_>, policy: &PolicySpec, rule: &Rule
         }
         9 => vec![(
             "authorization".into(),
-            src.pick(&["", "Bearer", "Digest x=1", "Bea\"rer t", "Bearer\tt", "Basic", "Negotiate abc"]).into(),
+            src.pick(&["", "Bearer", "Digest x=1", "Bea\"rer t", "Bearer\tt", "Basic", "Negotiate abc", "ApiKey"])
+                .into(),
         )],
         10 => {
             // Two credentials: two schemes or one header twice.

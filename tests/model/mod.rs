@@ -115,55 +115,60 @@ impl Outcome {
 // ---------------------------------------------------------------------------------------------
 // Paths (row 1) and patterns (row 3)
 
-fn is_hex(c: u8) -> bool {
-    c.is_ascii_hexdigit()
+fn hex_value(c: u8) -> Option<u8> {
+    (c as char).to_digit(16).map(|d| d as u8)
 }
 
-fn unreserved(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~')
+fn is_control(c: u8) -> bool {
+    c < 0x20 || c == 0x7f
 }
 
-/// (malformed, normalized path).
+/// (malformed, decoded path): the query dropped, every escape decoded once (SPEC §2, row 1).
 pub fn normalize_path(raw: &[u8]) -> (bool, Vec<u8>) {
     let path = match raw.iter().position(|&c| c == b'?') {
         Some(q) => &raw[..q],
         None => raw,
     };
-    let too_long = path.len() > MAX_PATH;
+    let mut bad = path.len() > MAX_PATH;
     let path = &path[..path.len().min(MAX_PATH)];
-    let raw_bad = path.iter().any(|&c| c < 0x20 || c == 0x7f || c == b'\\');
     let mut out = Vec::new();
-    let mut encoded_separator = false;
     let mut i = 0;
     while i < path.len() {
-        if path[i] == b'%' && i + 2 < path.len() && is_hex(path[i + 1]) && is_hex(path[i + 2]) {
-            let v = u8::from_str_radix(std::str::from_utf8(&path[i + 1..i + 3]).unwrap(), 16).unwrap();
-            if v == b'/' || v == b'\\' {
-                encoded_separator = true;
+        let c = path[i];
+        if c == b'%' {
+            match (path.get(i + 1).and_then(|&c| hex_value(c)), path.get(i + 2).and_then(|&c| hex_value(c))) {
+                (Some(h), Some(l)) => {
+                    let v = h * 16 + l;
+                    if v == b'/' || v == b'\\' || is_control(v) {
+                        bad = true;
+                    }
+                    out.push(v);
+                    i += 3;
+                }
+                _ => {
+                    bad = true;
+                    i += 1;
+                }
             }
-            if unreserved(v) {
-                out.push(v);
-            } else {
-                out.push(b'%');
-                out.push(path[i + 1].to_ascii_uppercase());
-                out.push(path[i + 2].to_ascii_uppercase());
-            }
-            i += 3;
-        } else {
-            out.push(path[i]);
-            i += 1;
+            continue;
         }
+        if c == b'#' || c == b'\\' || is_control(c) {
+            bad = true;
+        }
+        out.push(c);
+        i += 1;
     }
-    let mut bad_shape = out.first() != Some(&b'/');
-    if !bad_shape {
+    if std::str::from_utf8(&out).is_err() || out.first() != Some(&b'/') {
+        bad = true;
+    } else {
         let segments: Vec<&[u8]> = out[1..].split(|&c| c == b'/').collect();
         for (k, s) in segments.iter().enumerate() {
             if *s == b"." || *s == b".." || (s.is_empty() && k + 1 < segments.len()) {
-                bad_shape = true;
+                bad = true;
             }
         }
     }
-    (too_long || raw_bad || encoded_separator || bad_shape, out)
+    (bad, out)
 }
 
 /// Whether a (normalized) path matches a rule pattern: `/`, literal segments, `*` for one
@@ -255,7 +260,9 @@ fn parse_origin(value: &[u8]) -> Option<ReqOrigin> {
             None => (rest, None),
         };
         let labels_ok = !host.is_empty()
-            && host.split('.').all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+            && host
+                .split('.')
+                .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
         if !labels_ok {
             return None;
         }
@@ -629,6 +636,9 @@ fn presented(req: &ModelRequest, api_key_header: &str) -> Presented {
         Presented::Bearer(cred)
     } else if scheme.eq_ignore_ascii_case(b"basic") {
         Presented::Basic(cred)
+    } else if scheme.eq_ignore_ascii_case(b"apikey") {
+        // SPEC §6: the scheme the `ApiKey` challenge names.
+        Presented::ApiKey(cred)
     } else {
         Presented::OtherScheme
     }
@@ -724,17 +734,56 @@ struct TokenFacts {
     audience_ok: bool,
     mfa: bool,
     iat: Option<u64>,
+    auth_time: Option<u64>,
     exp: u64,
     roles: u64,
     sub: Option<String>,
 }
 
-fn uint53(n: &str) -> Option<u64> {
-    if n.is_empty() || n.len() > 16 || !n.bytes().all(|c| c.is_ascii_digit()) {
+/// A NumericDate (RFC 7519 §2) from JSON number text, floored; `None` for negative values and
+/// values above 2^53 (SPEC §6). Done by moving the decimal point in the digit string.
+fn numeric_date(n: &str) -> Option<u64> {
+    let (negative, n) = match n.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, n),
+    };
+    let (mantissa, exponent) = match n.find(['e', 'E']) {
+        Some(i) => (
+            &n[..i],
+            n[i + 1..].parse::<i64>().unwrap_or(if n[i + 1..].starts_with('-') { i64::MIN } else { i64::MAX }),
+        ),
+        None => (n, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = format!("{int}{frac}");
+    if digits.bytes().all(|c| c == b'0') {
+        return Some(0);
+    }
+    if negative {
         return None;
     }
-    let v: u64 = n.parse().ok()?;
-    (v < 1 << 53).then_some(v)
+    // Position of the decimal point in `digits` after applying the exponent.
+    let point = i64::try_from(int.len()).unwrap().saturating_add(exponent);
+    let (int_part, frac_part) = if point <= 0 {
+        (String::new(), digits)
+    } else if point >= i64::try_from(digits.len()).unwrap() {
+        if point > 10_000 {
+            return None;
+        }
+        (format!("{digits}{}", "0".repeat(usize::try_from(point).unwrap() - digits.len())), String::new())
+    } else {
+        let p = usize::try_from(point).unwrap();
+        (digits[..p].to_string(), digits[p..].to_string())
+    };
+    let int_part = int_part.trim_start_matches('0');
+    let limit = (1u64 << 53).to_string();
+    let fraction = frac_part.bytes().any(|c| c != b'0');
+    let above = int_part.len() > limit.len()
+        || (int_part.len() == limit.len() && (int_part > limit.as_str() || (int_part == limit && fraction)));
+    if above {
+        return None;
+    }
+    Some(if int_part.is_empty() { 0 } else { int_part.parse().unwrap() })
 }
 
 /// A string or an array of at most MAX_CLAIM_ELEMENTS strings: its strings.
@@ -870,7 +919,8 @@ fn check_token(token: &[u8], policy: &PolicyBody<'_>, keyring: &[(String, Vec<u8
     let Some(alg_name) = alg_name else { return Malformed };
 
     // Claims: registered claims of the wrong type or sent twice make the token malformed.
-    let (mut exp, mut nbf, mut iat): (Option<u64>, Option<u64>, Option<u64>) = (None, None, None);
+    let (mut exp, mut nbf, mut iat, mut auth_time): (Option<u64>, Option<u64>, Option<u64>, Option<u64>) =
+        (None, None, None, None);
     let (mut iss, mut sub, mut scope): (Option<String>, Option<String>, Option<String>) = (None, None, None);
     let (mut aud, mut amr): (Option<Vec<String>>, Option<Vec<String>>) = (None, None);
     fn once<T>(slot: &Option<T>) -> bool {
@@ -880,7 +930,7 @@ fn check_token(token: &[u8], policy: &PolicyBody<'_>, keyring: &[(String, Vec<u8
     // Every claim the engine reads may appear once, whatever its value; `null` means absent
     // for every claim but `exp` (how many JWT libraries write an optional claim they lack).
     let read = |name: &str| {
-        matches!(name, "exp" | "nbf" | "iat" | "iss" | "sub" | "aud" | "amr" | "scope")
+        matches!(name, "exp" | "nbf" | "iat" | "auth_time" | "iss" | "sub" | "aud" | "amr" | "scope")
             || policy.keys.iter().any(|k| k.roles_claim == name)
     };
     let mut seen: Vec<&str> = Vec::new();
@@ -891,20 +941,22 @@ fn check_token(token: &[u8], policy: &PolicyBody<'_>, keyring: &[(String, Vec<u8
             }
             seen.push(name);
         }
+        // The dates "MUST be a number" (RFC 7519, OpenID Connect for auth_time).
         if *value == Json::Null {
-            if name == "exp" {
+            if matches!(name.as_str(), "exp" | "nbf" | "iat" | "auth_time") {
                 return Malformed;
             }
             continue;
         }
         match name.as_str() {
-            "exp" | "nbf" | "iat" => {
+            "exp" | "nbf" | "iat" | "auth_time" => {
                 let Json::Num(n) = value else { return Malformed };
-                let Some(n) = uint53(n) else { return Malformed };
+                let Some(n) = numeric_date(n) else { return Malformed };
                 let slot = match name.as_str() {
                     "exp" => &mut exp,
                     "nbf" => &mut nbf,
-                    _ => &mut iat,
+                    "iat" => &mut iat,
+                    _ => &mut auth_time,
                 };
                 if !once(slot) {
                     return Malformed;
@@ -951,7 +1003,7 @@ fn check_token(token: &[u8], policy: &PolicyBody<'_>, keyring: &[(String, Vec<u8
         }
     }
     let Some(exp) = exp else { return Malformed };
-    if sub.as_ref().is_some_and(|s| s.len() > MAX_SUBJECT) {
+    if sub.as_ref().is_some_and(|s| s.len() > MAX_SUBJECT || s.chars().any(|c| c < ' ' || c == '\u{7f}')) {
         return Malformed;
     }
 
@@ -1016,6 +1068,7 @@ fn check_token(token: &[u8], policy: &PolicyBody<'_>, keyring: &[(String, Vec<u8
             audience_ok: false,
             mfa: false,
             iat,
+            auth_time,
             exp,
             roles: 0,
             sub,
@@ -1027,7 +1080,11 @@ fn check_token(token: &[u8], policy: &PolicyBody<'_>, keyring: &[(String, Vec<u8
     let late = now.saturating_add(leeway);
     let not_yet_valid = nbf.is_some_and(|n| n > late) || iat.is_some_and(|i| i > late);
     let issuer_ok = key.issuer.is_none_or(|want| iss.as_deref() == Some(want));
-    let audience_ok = key.audience.is_none_or(|want| aud.as_ref().is_some_and(|a| a.iter().any(|x| x == want)));
+    // RFC 7519 §4.1.3: a present aud must name the recipient; a key without audience names none.
+    let audience_ok = match key.audience {
+        Some(want) => aud.as_ref().is_some_and(|a| a.iter().any(|x| x == want)),
+        None => aud.is_none(),
+    };
     let mfa = amr.as_ref().is_some_and(|a| a.iter().any(|x| x == "mfa"));
 
     let mut names: Vec<String> = role_claims.get(key_index).cloned().flatten().unwrap_or_default();
@@ -1050,6 +1107,7 @@ fn check_token(token: &[u8], policy: &PolicyBody<'_>, keyring: &[(String, Vec<u8
         audience_ok,
         mfa,
         iat,
+        auth_time,
         exp,
         roles,
         sub,
@@ -1110,10 +1168,15 @@ pub fn evaluate(policy: &PolicyBody<'_>, keyring: &[(String, Vec<u8>)], req: &Mo
     let preflight = req.method == b"OPTIONS" && origin.is_some() && acrm.is_some();
     let method: &[u8] = if preflight { acrm.as_deref().unwrap() } else { &req.method };
 
-    // Row 3: the first rule whose method and path match.
-    let method_ok = |r: &Rule<'_>| {
-        r.any_method || policy.methods.iter().enumerate().any(|(i, m)| r.methods.contains(i) && m.as_bytes() == method)
+    // Row 3: the first rule whose method and path match. A method is one RFC 9110 token, and
+    // a rule that lists GET also takes HEAD (SPEC §3, §5).
+    let tchar = |c: u8| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c);
+    let is_token = !method.is_empty() && method.iter().all(|&c| tchar(c));
+    let lists = |r: &Rule<'_>, name: &[u8]| {
+        policy.methods.iter().enumerate().any(|(i, m)| r.methods.contains(i) && m.as_bytes() == name)
     };
+    let method_ok =
+        |r: &Rule<'_>| is_token && (r.any_method || lists(r, method) || (method == b"HEAD" && lists(r, b"GET")));
     let Some(rule) = policy.rules.iter().find(|r| pattern_matches(r.path, &path) && method_ok(r)) else {
         let path_matches = policy.rules.iter().any(|r| pattern_matches(r.path, &path));
         let reason = if path_matches && !preflight { "method_not_allowed" } else { "no_matching_rule" };
@@ -1172,7 +1235,12 @@ pub fn evaluate(policy: &PolicyBody<'_>, keyring: &[(String, Vec<u8>)], req: &Mo
     // Rows 7–10.
     let presented = presented(req, policy.settings.api_key_header);
     let bearer = matches!(presented, Presented::Bearer(_));
-    let fail = |reason: &str| unauthorized(policy, rule, reason, bearer);
+    // Every 401 comes after row 6, so it carries the CORS answer of an allowed origin.
+    let fail = |reason: &str| {
+        let mut o = unauthorized(policy, rule, reason, bearer);
+        cors_answer(&mut o);
+        o
+    };
     let scheme = match &presented {
         Presented::None => return fail("credentials_missing"),
         Presented::Ambiguous => return fail("credentials_ambiguous"),
@@ -1217,9 +1285,16 @@ pub fn evaluate(policy: &PolicyBody<'_>, keyring: &[(String, Vec<u8>)], req: &Mo
                 (!facts.issuer_ok, "token_issuer_mismatch"),
                 (!facts.audience_ok, "token_audience_mismatch"),
                 (rule.require_mfa && !facts.mfa, "mfa_required"),
+                // RFC 9470 §4: from auth_time, else iat; neither, or a time after now + leeway,
+                // cannot be measured from.
                 (
-                    rule.max_auth_age_s
-                        .is_some_and(|max| facts.iat.is_none_or(|iat| req.now.saturating_sub(iat) > u64::from(max))),
+                    rule.max_auth_age_s.is_some_and(|max| {
+                        let late = req.now.saturating_add(u64::from(policy.settings.leeway_s));
+                        facts
+                            .auth_time
+                            .or(facts.iat)
+                            .is_none_or(|at| at > late || req.now.saturating_sub(at) > u64::from(max))
+                    }),
                     "auth_too_old",
                 ),
             ];
@@ -1248,6 +1323,8 @@ pub fn evaluate(policy: &PolicyBody<'_>, keyring: &[(String, Vec<u8>)], req: &Mo
                 scope.join(" ")
             )];
         }
+        // Row 17 comes after row 6: the page may read this 403 too.
+        cors_answer(&mut o);
         return o;
     }
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{CommandResult, print_json};
 use crate::bundle::read_bundle_key;
-use crate::diag::{JsonDiagnostic, Report, Snippets, SourceFile};
+use crate::diag::{JsonDiagnostic, Report, Snippets, SourceFile, plural};
 use crate::encoding::hex;
 use crate::exit;
 
@@ -16,10 +16,14 @@ use crate::exit;
 pub struct CompileArgs {
     /// Policy source (`.toml`).
     pub policy: PathBuf,
+    /// Also check against another build's capacities: a `.cargo/config.toml` whose `[env]`
+    /// sets `WARDEN_MAX_*` (e.g. examples/cortex-m/.cargo/config.toml); unset ones are defaults.
+    #[arg(long, value_name = "FILE")]
+    pub capacities: Option<PathBuf>,
     /// Output file (default: the policy path with `.wdn`).
     #[arg(short, long, value_name = "OUT.wdn")]
     pub output: Option<PathBuf>,
-    /// Sign with this bundle key (a file of hex or base64 text, at least 32 bytes).
+    /// Sign with this bundle key (from `warden key bundle`: hex or base64 text, at least 32 bytes).
     #[arg(long, value_name = "FILE")]
     pub sign_key: Option<PathBuf>,
     /// Print one JSON object (`ok`, `output`, sizes, `errors`, `warnings`) instead of text.
@@ -38,6 +42,9 @@ struct CompileJson {
     body_sha256: Option<String>,
     errors: Vec<JsonDiagnostic>,
     warnings: Vec<JsonDiagnostic>,
+    /// Present exactly when nothing was written (exit 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
 }
 
 /// Runs `compile`.
@@ -47,7 +54,8 @@ struct CompileJson {
 pub fn run(a: &CompileArgs) -> CommandResult {
     let text = std::fs::read_to_string(&a.policy).map_err(|e| format!("cannot read {}: {e}", a.policy.display()))?;
     let sign_key = a.sign_key.as_deref().map(read_bundle_key).transpose()?;
-    let out = crate::compile::compile_at(&text, &a.policy);
+    let target = a.capacities.as_deref().map(crate::capacities::read).transpose()?;
+    let out = crate::compile::compile_file(&text, &a.policy, target.as_ref());
     let report = Report {
         file: SourceFile::new(a.policy.display().to_string(), text, Snippets::Allowed),
         diagnostics: out.diagnostics,
@@ -70,6 +78,9 @@ pub fn run(a: &CompileArgs) -> CommandResult {
             bytes: written.as_ref().map(|(_, b)| b.len()),
             signed: written.is_some() && sign_key.is_some(),
             body_sha256: info.map(|i| hex(&i.body_sha256)),
+            error: written
+                .is_none()
+                .then(|| format!("{} was not compiled: {}", a.policy.display(), plural(errors.len(), "error"))),
             errors,
             warnings,
         })?;

@@ -39,14 +39,20 @@ pub enum CredentialCommand {
     },
 }
 
-impl CredentialCommand {
-    /// Whether `--json` was given.
-    #[must_use]
-    pub const fn wants_json(&self) -> bool {
-        match self {
-            Self::New { json, .. } | Self::HashPassword { json, .. } => *json,
-        }
-    }
+#[derive(serde::Serialize)]
+struct NewJson<'a> {
+    id: &'a str,
+    api_key: &'a str,
+    api_key_sha256: &'a str,
+    roles: &'a [String],
+    policy: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct HashJson<'a> {
+    basic_password: &'a str,
+    iterations: u32,
+    basic_user: Option<&'a str>,
 }
 
 fn toml_string(s: &str) -> String {
@@ -91,13 +97,7 @@ fn new_api_key(id: &str, roles: &[String], json: bool) -> CommandResult {
         role_list.join(", ")
     );
     if json {
-        print_json(&serde_json::json!({
-            "id": id,
-            "api_key": key,
-            "api_key_sha256": digest,
-            "roles": roles,
-            "policy": policy,
-        }))?;
+        print_json(&NewJson { id, api_key: &key, api_key_sha256: &digest, roles, policy: &policy })?;
         return Ok(exit::OK);
     }
     outln!(
@@ -151,7 +151,7 @@ fn hash_password(iterations: u32, user: Option<&str>, json: bool) -> CommandResu
     let salt = random_bytes(SALT_LEN)?;
     let line = password::format(pw.as_bytes(), &salt, iterations);
     if json {
-        print_json(&serde_json::json!({ "basic_password": line, "iterations": iterations, "basic_user": user }))?;
+        print_json(&HashJson { basic_password: &line, iterations, basic_user: user })?;
         return Ok(exit::OK);
     }
     match user {

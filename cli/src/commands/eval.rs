@@ -5,11 +5,12 @@ use core::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::Args;
+use serde::Serialize;
 
 use super::{CommandResult, print_json};
 use crate::bundle;
-use crate::explain::explain;
-use crate::keys::{self, Keyring};
+use crate::explain::{ExplainRow, explain, rows};
+use crate::keys::{self, Keyring, KeysFrom};
 use crate::outcome::Outcome;
 use crate::request::{RequestSpec, parse_header_arg, system_now};
 
@@ -42,9 +43,18 @@ pub struct EvalArgs {
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
-    /// Refuse the policy unless it is signed with this bundle key (hex or base64 file).
+    /// Refuse the policy unless it is signed with this bundle key (from `warden key bundle`).
     #[arg(long, value_name = "FILE")]
     pub verify_key: Option<PathBuf>,
+}
+
+/// `eval --json`: the decision, then with `--explain` the decision table's rows.
+#[derive(Serialize)]
+struct EvalJson<'a> {
+    #[serde(flatten)]
+    outcome: &'a Outcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explain: Option<Vec<ExplainRow>>,
 }
 
 /// Runs `eval`.
@@ -64,26 +74,24 @@ pub fn run(a: &EvalArgs) -> CommandResult {
     };
     let verify_key = a.verify_key.as_deref().map(bundle::read_bundle_key).transpose()?;
     let blob = bundle::load_blob(&a.policy, false)?;
-    let engine = bundle::engine(&blob, &keyring, verify_key.as_deref())?;
-    let (outcome, explanation) = request.with_request(|r| {
+    let from = match &a.keys {
+        Some(p) => KeysFrom::File(p),
+        None => KeysFrom::Nowhere("pass --keys FILE"),
+    };
+    let engine = bundle::engine(&blob, &keyring, from, verify_key.as_deref())?;
+    let (outcome, checks) = request.with_request(|r| {
         if a.explain {
             let x = engine.explain(r);
-            let outcome = Outcome::of(&x.decision);
-            let lines = explain(&x.checks, &outcome);
-            (outcome, Some(lines))
+            (Outcome::of(&x.decision, r.path), Some(x.checks.to_vec()))
         } else {
-            (Outcome::of(&engine.evaluate(r)), None)
+            (Outcome::of(&engine.evaluate(r), r.path), None)
         }
     });
     if a.json {
-        print_json(&outcome)?;
-        // stdout holds exactly one object; the explanation goes to stderr.
-        for line in explanation.iter().flatten() {
-            errln!("{line}");
-        }
+        print_json(&EvalJson { outcome: &outcome, explain: checks.as_deref().map(rows) })?;
     } else {
         out!("{}", outcome.render());
-        for line in explanation.iter().flatten() {
+        for line in checks.as_deref().map(|c| explain(c, &outcome)).iter().flatten() {
             outln!("{line}");
         }
     }

@@ -21,7 +21,7 @@ use crate::jwks::OwnedPublicKey;
 pub struct InspectArgs {
     /// Compiled policy (`.wdn`).
     pub blob: PathBuf,
-    /// Check the signature with this bundle key (hex or base64 file).
+    /// Check the signature with this bundle key (from `warden key bundle`).
     #[arg(long, value_name = "FILE")]
     pub verify_key: Option<PathBuf>,
     /// Print one JSON object.
@@ -33,6 +33,32 @@ pub struct InspectArgs {
 struct Table {
     count: usize,
     capacity: usize,
+}
+
+/// `tables`: one entry per table of the compiled policy.
+#[derive(Serialize)]
+struct Tables {
+    methods: Table,
+    roles: Table,
+    keys: Table,
+    credentials: Table,
+    ranges: Table,
+    origins: Table,
+    rules: Table,
+}
+
+impl Tables {
+    fn rows(&self) -> [(&'static str, &Table); 7] {
+        [
+            ("methods", &self.methods),
+            ("roles", &self.roles),
+            ("keys", &self.keys),
+            ("credentials", &self.credentials),
+            ("ranges", &self.ranges),
+            ("origins", &self.origins),
+            ("rules", &self.rules),
+        ]
+    }
 }
 
 #[derive(Serialize)]
@@ -84,7 +110,7 @@ struct InspectJson {
     body_sha256: String,
     name: String,
     realm: String,
-    tables: Vec<(&'static str, Table)>,
+    tables: Tables,
     keys: Vec<KeyJson>,
     credentials: Vec<CredentialJson>,
     origins: Vec<String>,
@@ -121,7 +147,8 @@ fn origin_text(o: &OriginPattern<'_>) -> String {
     }
 }
 
-/// Runs `inspect`. Exit 1 when a verify key is given and the signature is missing or wrong.
+/// Runs `inspect`. `signature` is `unsigned`, `signed` (not checked) or `verified`; with a
+/// verify key, an unsigned blob or a wrong signature is an error (exit 1).
 ///
 /// # Errors
 /// An unreadable or corrupt compiled policy.
@@ -129,10 +156,12 @@ pub fn run(a: &InspectArgs) -> CommandResult {
     let blob = std::fs::read(&a.blob).map_err(|e| format!("cannot read {}: {e}", a.blob.display()))?;
     let (info, body) = warden::blob::decode_body(&blob).map_err(|e| format!("{}: {e}", a.blob.display()))?;
     let verify_key = a.verify_key.as_deref().map(read_bundle_key).transpose()?;
-    let (signature, sig_ok) = match (&verify_key, info.signed) {
-        (None, false) => ("unsigned", true),
-        (None, true) => ("signed (not verified)", true),
-        (Some(_), false) => ("unsigned (a verify key was given)", false),
+    let signature = match (&verify_key, info.signed) {
+        (None, false) => "unsigned",
+        (None, true) => "signed",
+        (Some(_), false) => {
+            return Err(format!("{} is not signed, and a verify key was given", a.blob.display()));
+        }
         (Some(k), true) => {
             // The signature is HMAC-SHA256(bundle key, header bytes 0..60), see warden::blob.
             let header = blob.get(..HEADER_LEN).unwrap_or_default();
@@ -143,18 +172,22 @@ pub fn run(a: &InspectArgs) -> CommandResult {
                     m.verify_slice(sig).is_ok()
                 })
                 .unwrap_or(false);
-            if ok { ("verified", true) } else { ("INVALID (does not verify with the given key)", false) }
+            if !ok {
+                return Err(format!("the signature of {} does not verify with the given key", a.blob.display()));
+            }
+            "verified"
         }
     };
-    let tables = vec![
-        ("methods", Table { count: body.methods.len(), capacity: capacity::MAX_METHODS }),
-        ("roles", Table { count: body.roles.len(), capacity: capacity::MAX_ROLES }),
-        ("keys", Table { count: body.keys.len(), capacity: capacity::MAX_KEYS }),
-        ("credentials", Table { count: body.credentials.len(), capacity: capacity::MAX_CREDENTIALS }),
-        ("ranges", Table { count: body.ranges.len(), capacity: capacity::MAX_RANGES }),
-        ("origins", Table { count: body.origins.len(), capacity: capacity::MAX_ORIGINS }),
-        ("rules", Table { count: body.rules.len(), capacity: capacity::MAX_RULES }),
-    ];
+    let table = |count: usize, capacity: usize| Table { count, capacity };
+    let tables = Tables {
+        methods: table(body.methods.len(), capacity::MAX_METHODS),
+        roles: table(body.roles.len(), capacity::MAX_ROLES),
+        keys: table(body.keys.len(), capacity::MAX_KEYS),
+        credentials: table(body.credentials.len(), capacity::MAX_CREDENTIALS),
+        ranges: table(body.ranges.len(), capacity::MAX_RANGES),
+        origins: table(body.origins.len(), capacity::MAX_ORIGINS),
+        rules: table(body.rules.len(), capacity::MAX_RULES),
+    };
     let report = InspectJson {
         format_version: info.format_version,
         signature,
@@ -205,18 +238,22 @@ pub fn run(a: &InspectArgs) -> CommandResult {
     } else {
         print_text(&report);
     }
-    Ok(if sig_ok { exit::OK } else { exit::INPUT })
+    Ok(exit::OK)
 }
 
 fn print_text(r: &InspectJson) {
     outln!("format version: {}", r.format_version);
-    outln!("signature:      {}", r.signature);
+    let signature = match r.signature {
+        "signed" => "signed (not verified: give --verify-key to check it)",
+        other => other,
+    };
+    outln!("signature:      {signature}");
     outln!("size:           {} bytes (header {} + body {})", r.total_bytes, r.header_bytes, r.body_bytes);
     outln!("body sha256:    {}", r.body_sha256);
     outln!("name:           {}", r.name);
     outln!("realm:          {}", r.realm);
     outln!("tables:");
-    for (name, t) in &r.tables {
+    for (name, t) in r.tables.rows() {
         outln!("  {name:<12} {:>4} / {}", t.count, t.capacity);
     }
     outln!("keys:");

@@ -1,9 +1,11 @@
 //! `warden key new --alg HS256 [--id ID]`: a fresh HMAC secret in keys-file form;
-//! `warden key new --alg ES256|ES384|EdDSA|RS256|… [--id ID] [--out FILE]`: a fresh private
+//! `warden key new --alg ES256|ES384|EdDSA|RS256|… [--id ID] [-o FILE]`: a fresh private
 //! JWK for testing, written to a dev-key file (appended when it exists), and the public JWK Set
-//! of that file printed for the policy's `jwks` file.
+//! of that file printed for the policy's `jwks` file;
+//! `warden key bundle [-o FILE]`: a fresh bundle signing key for `compile --sign-key` and
+//! `--verify-key`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Subcommand, ValueEnum};
 use warden::policy::Alg;
@@ -27,8 +29,8 @@ pub enum KeyCommand {
         id: Option<String>,
         /// Public-key algorithms: the private JWK Set file to write (appended to when it is
         /// already one); default `KID.dev-private.jwks.json`.
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
+        #[arg(short, long, visible_alias = "out", value_name = "FILE")]
+        output: Option<PathBuf>,
         /// RSA modulus size in bits (2048 to 4096).
         #[arg(long, default_value_t = 2048)]
         bits: usize,
@@ -37,18 +39,43 @@ pub enum KeyCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Make a bundle signing key (32 random bytes as hex) for `compile --sign-key` and
+    /// `--verify-key`.
+    Bundle {
+        /// Write the key file here (created, never overwritten; mode 0600) instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Print one JSON object (`secret_hex`, `key_file`, `output`).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
-impl KeyCommand {
-    /// Whether `--json` was given.
-    #[must_use]
-    pub const fn wants_json(&self) -> bool {
-        let Self::New { json, .. } = self;
-        *json
-    }
+#[derive(serde::Serialize)]
+struct KeyJson<'a> {
+    id: &'a str,
+    alg: &'a str,
+    secret_b64: &'a str,
+    keys_file: &'a str,
 }
 
-/// HMAC algorithms on the command line.
+#[derive(serde::Serialize)]
+struct PrivateKeyJson<'a> {
+    id: &'a str,
+    alg: &'a str,
+    private_jwks_file: String,
+    thumbprint: &'a str,
+    public_jwks: &'a testkeys::JwkSetDocument,
+}
+
+#[derive(serde::Serialize)]
+struct BundleJson<'a> {
+    secret_hex: &'a str,
+    key_file: &'a str,
+    output: Option<String>,
+}
+
+/// Algorithms on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum AlgArg {
     /// HMAC-SHA-256.
@@ -115,7 +142,10 @@ impl AlgArg {
 /// # Errors
 /// No randomness.
 pub fn run(c: &KeyCommand) -> CommandResult {
-    let KeyCommand::New { alg, id, out, bits, json } = c;
+    let (alg, id, out, bits, json) = match c {
+        KeyCommand::New { alg, id, output, bits, json } => (alg, id, output, bits, json),
+        KeyCommand::Bundle { output, json } => return bundle(output.as_deref(), *json),
+    };
     let alg = alg.alg();
     let id = match id {
         Some(id) => id.clone(),
@@ -130,12 +160,7 @@ pub fn run(c: &KeyCommand) -> CommandResult {
     let secret = b64_standard_padded(&random_bytes(alg.output_len())?);
     let table = format!("[[key]]\nid = \"{id}\"\nsecret_b64 = \"{secret}\"\n");
     if *json {
-        print_json(&serde_json::json!({
-            "id": id,
-            "alg": alg.name(),
-            "secret_b64": secret,
-            "keys_file": table,
-        }))?;
+        print_json(&KeyJson { id: &id, alg: alg.name(), secret_b64: &secret, keys_file: &table })?;
         return Ok(exit::OK);
     }
     outln!("# {} key \"{id}\": add this table to the keys file (never to the policy).", alg.name());
@@ -167,13 +192,13 @@ fn new_private(alg: Alg, id: &str, out: Option<&PathBuf>, bits: usize, json: boo
     std::fs::write(&path, format!("{private}\n")).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     let public = testkeys::public_set(&keys);
     if json {
-        print_json(&serde_json::json!({
-            "id": id,
-            "alg": alg.name(),
-            "private_jwks_file": path.display().to_string(),
-            "thumbprint": thumbprint,
-            "public_jwks": public,
-        }))?;
+        print_json(&PrivateKeyJson {
+            id,
+            alg: alg.name(),
+            private_jwks_file: path.display().to_string(),
+            thumbprint: &thumbprint,
+            public_jwks: &public,
+        })?;
         return Ok(exit::OK);
     }
     errln!(
@@ -185,4 +210,42 @@ fn new_private(alg: Alg, id: &str, out: Option<&PathBuf>, bits: usize, json: boo
     errln!("# The public JWK Set of the file follows on stdout: save it as the policy's `jwks` file.");
     outln!("{}", serde_json::to_string_pretty(&public).map_err(|e| e.to_string())?);
     Ok(exit::OK)
+}
+
+/// `key bundle`: the key as a file `compile --sign-key` and `--verify-key` read.
+fn bundle(output: Option<&Path>, json: bool) -> CommandResult {
+    let secret = hex(&random_bytes(warden::blob::MIN_BUNDLE_KEY)?);
+    let file = format!(
+        "# Warden bundle signing key. `warden compile --sign-key` signs policies with it; hosts load\n\
+         # them with it as the verify key. A secret: keep it out of repositories and policies.\n{secret}\n"
+    );
+    if let Some(path) = output {
+        write_new_private(path, &file)?;
+    }
+    if json {
+        print_json(&BundleJson {
+            secret_hex: &secret,
+            key_file: &file,
+            output: output.map(|p| p.display().to_string()),
+        })?;
+    } else if let Some(path) = output {
+        errln!("wrote a bundle signing key to {}", path.display());
+    } else {
+        out!("{file}");
+    }
+    Ok(exit::OK)
+}
+
+/// Creates `path` (never overwriting) readable by its owner only, and writes `text`.
+fn write_new_private(path: &Path, text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options.open(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    f.write_all(text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }

@@ -56,22 +56,11 @@ pub struct PolicyArg {
     pub policy: PathBuf,
 }
 
-impl Command {
-    /// Whether the command line asked for `--json`: errors are then printed as one
-    /// `{"error": …}` object on stdout as well as on stderr.
-    #[must_use]
-    pub fn wants_json(&self) -> bool {
-        match self {
-            Self::Compile(a) => a.json,
-            Self::Check(a) => a.json,
-            Self::Eval(a) => a.json,
-            Self::Test(a) => a.json,
-            Self::Inspect(a) => a.json,
-            Self::Credential(c) => c.wants_json(),
-            Self::Key(c) => c.wants_json(),
-            Self::Token(c) => c.wants_json(),
-        }
-    }
+/// What every command prints under `--json` when it fails (exit 1).
+#[derive(Debug, serde::Serialize)]
+pub struct ErrorJson<'a> {
+    /// What went wrong, in one line.
+    pub error: &'a str,
 }
 
 /// Runs a parsed command line.

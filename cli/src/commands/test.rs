@@ -10,8 +10,9 @@ use crate::bundle;
 use crate::cases::{self, Case, mismatches};
 use crate::diag::{Report, Snippets, SourceFile};
 use crate::exit;
-use crate::keys::{self, Keyring};
+use crate::keys::{self, Keyring, KeysFrom};
 use crate::outcome::Outcome;
+use crate::request::RequestSpec;
 
 /// Arguments of `test`.
 #[derive(Debug, Args)]
@@ -30,6 +31,8 @@ struct CaseJson<'a> {
     name: &'a str,
     method: &'a str,
     path: &'a str,
+    ip: Option<String>,
+    credential: &'static str,
     expected_status: u16,
     expected_reason: &'a str,
     actual: &'a Outcome,
@@ -67,6 +70,33 @@ fn truncate(s: &str, width: usize) -> String {
     }
 }
 
+/// The scheme of the credential a request presents, as the table shows it: `bearer`,
+/// `basic`, `api_key`, `none`, or `several` (which the engine refuses as ambiguous).
+fn credential_kind(r: &RequestSpec, api_key_header: &str) -> &'static str {
+    let mut kinds: Vec<&'static str> = Vec::new();
+    for (name, value) in &r.headers {
+        let kind = if name.eq_ignore_ascii_case("authorization") {
+            let scheme = value.split_whitespace().next().unwrap_or("");
+            match scheme.to_ascii_lowercase().as_str() {
+                "bearer" => "bearer",
+                "basic" => "basic",
+                "apikey" => "api_key",
+                _ => "other",
+            }
+        } else if name.eq_ignore_ascii_case(api_key_header) {
+            "api_key"
+        } else {
+            continue;
+        };
+        kinds.push(kind);
+    }
+    match kinds.as_slice() {
+        [] => "none",
+        [one] => one,
+        _ => "several",
+    }
+}
+
 /// Runs `test`: exit 0 when every case passes, 4 when one fails, 1 for input errors.
 ///
 /// # Errors
@@ -80,18 +110,26 @@ pub fn run(a: &TestArgs) -> CommandResult {
             .eprint();
         format!("case file {} is not valid", cases_path.display())
     })?;
-    let keyring = match &file.keys {
-        Some(k) => keys::load(&cases_path.parent().unwrap_or(Path::new(".")).join(k))?,
+    let keys_path = file.keys.as_ref().map(|k| cases_path.parent().unwrap_or(Path::new(".")).join(k));
+    let keyring = match &keys_path {
+        Some(k) => keys::load(k)?,
         None => Keyring::default(),
     };
+    let from = match &keys_path {
+        Some(p) => KeysFrom::File(p),
+        None => KeysFrom::Nowhere("name it with `keys = \"FILE\"` at the top of the case file"),
+    };
     let blob = bundle::load_blob(&a.policy, false)?;
-    let engine = bundle::engine(&blob, &keyring, None)?;
+    let engine = bundle::engine(&blob, &keyring, from, None)?;
+    let api_key_header = warden::blob::decode_body(&blob)
+        .map(|(_, b)| b.settings.api_key_header.to_string())
+        .unwrap_or_else(|_| warden::policy::Settings::DEFAULT.api_key_header.to_string());
 
     let results: Vec<(&Case, Outcome, Vec<String>)> = file
         .cases
         .iter()
         .map(|c| {
-            let outcome = c.request.with_request(|r| Outcome::of(&engine.evaluate(r)));
+            let outcome = c.request.with_request(|r| Outcome::of(&engine.evaluate(r), r.path));
             let m = mismatches(&c.expect, &outcome);
             (c, outcome, m)
         })
@@ -110,6 +148,8 @@ pub fn run(a: &TestArgs) -> CommandResult {
                     name: &c.name,
                     method: &c.request.method,
                     path: &c.request.path,
+                    ip: c.request.ip.map(|ip| ip.to_string()),
+                    credential: credential_kind(&c.request, &api_key_header),
                     expected_status: c.expect.status,
                     expected_reason: &c.expect.reason,
                     actual: o,
@@ -119,28 +159,45 @@ pub fn run(a: &TestArgs) -> CommandResult {
                 .collect(),
         })?;
     } else {
-        let rows: Vec<[String; 4]> = results
+        let rows: Vec<[String; 6]> = results
             .iter()
             .map(|(c, o, m)| {
                 [
-                    truncate(&c.name, 44),
-                    truncate(&printable(&format!("{} {}", c.request.method, c.request.path)), 40),
+                    printable(&c.name),
+                    truncate(&printable(&format!("{} {}", c.request.method, c.request.path)), 48),
+                    c.request.ip.map_or_else(|| "-".to_string(), |ip| ip.to_string()),
+                    credential_kind(&c.request, &api_key_header).to_string(),
                     format!("{} {} → {} {}", c.expect.status, c.expect.reason, o.status, o.reason),
                     if m.is_empty() { "PASS".into() } else { "FAIL".into() },
                 ]
             })
             .collect();
-        let head = ["case", "request", "expected → actual", "result"];
-        let width =
-            |i: usize| rows.iter().map(|r| r[i].chars().count()).chain([head[i].chars().count()]).max().unwrap_or(0);
-        let (w0, w1, w2) = (width(0), width(1), width(2));
-        let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())));
-        outln!("{} | {} | {} | {}", pad(head[0], w0), pad(head[1], w1), pad(head[2], w2), head[3]);
-        outln!("{}-+-{}-+-{}-+-{}", "-".repeat(w0), "-".repeat(w1), "-".repeat(w2), "-".repeat(6));
+        let head = ["case", "request", "ip", "credential", "expected → actual", "result"];
+        let widths: Vec<usize> = (0..head.len())
+            .map(|i| {
+                rows.iter()
+                    .filter_map(|r| r.get(i))
+                    .chain(head.get(i).map(|h| (*h).to_string()).as_ref())
+                    .map(|s| s.chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let line = |cells: &[String]| -> String {
+            let padded: Vec<String> = cells
+                .iter()
+                .zip(&widths)
+                .map(|(s, w)| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count()))))
+                .collect();
+            padded.join(" | ").trim_end().to_string()
+        };
+        outln!("{}", line(&head.map(str::to_string)));
+        outln!("{}", widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("-+-"));
+        let indent = widths.first().copied().unwrap_or(0);
         for (row, (_, _, m)) in rows.iter().zip(&results) {
-            outln!("{} | {} | {} | {}", pad(&row[0], w0), pad(&row[1], w1), pad(&row[2], w2), row[3]);
-            for line in m {
-                outln!("{}   ↳ {line}", " ".repeat(w0));
+            outln!("{}", line(row));
+            for mismatch in m {
+                outln!("{}   ↳ {mismatch}", " ".repeat(indent));
             }
         }
         outln!();

@@ -15,7 +15,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use hmac::{KeyInit, Mac};
-use serde_json::{Map, Value};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::Value;
 use warden::policy::Alg;
 
 use super::key::AlgArg;
@@ -106,12 +107,46 @@ pub struct MintArgs {
     pub json: bool,
 }
 
-impl TokenCommand {
-    /// Whether `--json` was given.
+#[derive(serde::Serialize)]
+struct MintJson<'a> {
+    token: &'a str,
+    header: &'a Object,
+    claims: &'a Object,
+}
+
+/// A JSON object that keeps its members in the order they were set (the header and claims
+/// read as written: `alg`, `typ`, `kid`; `sub`, `iss`, …).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Object(Vec<(String, Value)>);
+
+impl Object {
+    /// Sets a member, in place when it exists.
+    pub fn insert(&mut self, name: String, value: Value) {
+        match self.0.iter_mut().find(|(n, _)| *n == name) {
+            Some(member) => member.1 = value,
+            None => self.0.push((name, value)),
+        }
+    }
+
+    /// Removes a member.
+    pub fn remove(&mut self, name: &str) {
+        self.0.retain(|(n, _)| n != name);
+    }
+
+    /// A member's value.
     #[must_use]
-    pub fn wants_json(&self) -> bool {
-        let Self::Mint(a) = self;
-        a.json
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+}
+
+impl Serialize for Object {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in &self.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
     }
 }
 
@@ -121,9 +156,9 @@ pub struct Minted {
     /// The compact serialization.
     pub token: String,
     /// The JOSE header.
-    pub header: Map<String, Value>,
+    pub header: Object,
     /// The claims.
-    pub claims: Map<String, Value>,
+    pub claims: Object,
 }
 
 /// What the policy's key `kid` configures, as owned values.
@@ -227,14 +262,14 @@ pub fn mint(a: &MintArgs) -> Result<Minted, String> {
         None => system_now()?,
     };
 
-    let mut header = Map::new();
+    let mut header = Object::default();
     header.insert("alg".into(), Value::from(a.header_alg.clone().unwrap_or_else(|| alg.name().to_string())));
     header.insert("typ".into(), Value::from("JWT"));
     if !a.no_kid {
         header.insert("kid".into(), Value::from(a.kid.clone()));
     }
 
-    let mut claims = Map::new();
+    let mut claims = Object::default();
     claims.insert("sub".into(), Value::from(a.sub.clone()));
     if let Some(iss) = iss {
         claims.insert("iss".into(), Value::from(iss));
@@ -273,10 +308,10 @@ pub fn mint(a: &MintArgs) -> Result<Minted, String> {
         claims.insert(name.to_string(), value);
     }
     for d in &a.drop {
-        claims.shift_remove(d);
+        claims.remove(d);
     }
 
-    let json = |m: &Map<String, Value>| serde_json::to_string(m).map_err(|e| e.to_string());
+    let json = |m: &Object| serde_json::to_string(m).map_err(|e| e.to_string());
     let signing_input =
         format!("{}.{}", b64url_nopad(json(&header)?.as_bytes()), b64url_nopad(json(&claims)?.as_bytes()));
     let unsigned = a.header_alg.as_deref().is_some_and(|h| h.eq_ignore_ascii_case("none"));
@@ -302,7 +337,7 @@ pub fn run(c: &TokenCommand) -> CommandResult {
     let TokenCommand::Mint(a) = c;
     let minted = mint(a)?;
     if a.json {
-        print_json(&serde_json::json!({ "token": minted.token, "header": minted.header, "claims": minted.claims }))?;
+        print_json(&MintJson { token: &minted.token, header: &minted.header, claims: &minted.claims })?;
     } else {
         outln!("{}", minted.token);
     }

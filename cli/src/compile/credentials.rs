@@ -139,14 +139,27 @@ impl Compiler {
                     None
                 }
             };
+            // A table with an error still counts for what it was meant to grant, so that its
+            // error does not bring warnings about roles or schemes nobody else provides.
+            let schemes = match &kind {
+                Some(OwnedKind::ApiKey(_)) => vec![Scheme::ApiKey],
+                Some(OwnedKind::Basic { .. }) => vec![Scheme::Basic],
+                None => {
+                    let mut meant = Vec::new();
+                    if c.api_key_sha256.is_some() {
+                        meant.push(Scheme::ApiKey);
+                    }
+                    if c.basic_user.is_some() || c.basic_password.is_some() {
+                        meant.push(Scheme::Basic);
+                    }
+                    if meant.is_empty() {
+                        meant = vec![Scheme::ApiKey, Scheme::Basic];
+                    }
+                    meant
+                }
+            };
+            facts.push(CredentialFacts { roles, schemes });
             if let Some(kind) = kind {
-                facts.push(CredentialFacts {
-                    roles,
-                    scheme: match kind {
-                        OwnedKind::ApiKey(_) => Scheme::ApiKey,
-                        OwnedKind::Basic { .. } => Scheme::Basic,
-                    },
-                });
                 out.push(OwnedCredential { id, roles, kind });
             }
         }

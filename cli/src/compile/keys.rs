@@ -40,6 +40,15 @@ impl Compiler {
                         );
                     }
                     ids.push(id.clone());
+                    if rules.audience.is_none() {
+                        self.warn(
+                            id_src.span(),
+                            format!(
+                                "key `{id}` has no `audience`: every service that holds this key accepts its tokens that carry no `aud`"
+                            ),
+                            "add `audience = \"<this service>\"`, so that a token minted for another service is refused (RFC 7519 §4.1.3)",
+                        );
+                    }
                     let Some(alg_src) = &k.alg else {
                         self.error(
                             table_span,
@@ -78,6 +87,20 @@ impl Compiler {
                         continue;
                     }
                     let table_id = k.id.as_ref().map(|i| self.name(i, "a key id"));
+                    if rules.audience.is_none() {
+                        // One warning for the table, however many keys the set holds.
+                        let which = table_id.as_ref().map_or_else(
+                            || format!("the key set `{}`", file.get_ref()),
+                            |id| format!("key table `{id}` (`jwks = \"{}\"`)", file.get_ref()),
+                        );
+                        self.warn(
+                            file.span(),
+                            format!(
+                                "{which} has no `audience`: every service that trusts these keys accepts their tokens that carry no `aud`"
+                            ),
+                            "add `audience = \"<this service>\"`, so that a token the identity provider minted for another service is refused (RFC 7519 §4.1.3)",
+                        );
+                    }
                     let Some(set) = self.read_jwks(file) else { continue };
                     for jwk in set {
                         if let Some(key) = self.jwk_key(file, &jwk, table_id.as_deref(), alg, &rules, &mut ids) {

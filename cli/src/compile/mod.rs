@@ -1,4 +1,4 @@
-//! The policy compiler: policy source (SPEC §3) in, compiled policy (`warden::policy`) out.
+//! The policy compiler: policy source (docs/policy.md) in, compiled policy (`warden::policy`) out.
 //!
 //! The compiler resolves everything the engine would otherwise interpret: role names become
 //! bits, IP ranges, origins and methods are pooled into deduplicated tables in order of first
@@ -11,16 +11,16 @@ use core::ops::Range;
 
 use ipnet::IpNet;
 use serde_spanned::Spanned;
-use warden::capacity::{
-    MAX_CREDENTIALS, MAX_KEYS, MAX_METHODS, MAX_NAME, MAX_ORIGINS, MAX_RANGES, MAX_ROLES, MAX_RULES,
-};
-use warden::path::normalize_pattern;
+use warden::Capacity;
+use warden::capacity::{Capacities, MAX_NAME};
+use warden::path::{PatternError, normalize_pattern};
 use warden::policy::{
     Alg, CorsSettings, Credential, CredentialKind, IpRange, KeySpec, MethodSet, OnNoMatch, OriginSet, PolicyBody,
     RangeSet, RoleSet, Rule, Scheme, Settings,
 };
 use warden::{EncodeError, KeyMaterial};
 
+use crate::capacities::TargetCapacities;
 use crate::diag::Diagnostic;
 use crate::lint::{self, CredentialFacts, RuleFacts};
 use crate::password::{self, HashError};
@@ -80,7 +80,7 @@ struct OwnedCredential {
 
 impl core::fmt::Debug for OwnedCredential {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        // Digests and hashes are secret inputs (SPEC §7): never in debug output.
+        // Digests and hashes are secret inputs (CONSTANT_TIME.md): never in debug output.
         f.debug_struct("OwnedCredential").field("id", &self.id).field("roles", &self.roles).finish_non_exhaustive()
     }
 }
@@ -120,22 +120,36 @@ pub struct Output {
 /// Compiles policy source text that names no other files (a `jwks` entry is an error).
 #[must_use]
 pub fn compile(text: &str) -> Output {
-    compile_in(text, None)
+    compile_in(text, None, None)
+}
+
+/// Compiles policy source text for a build with other capacities as well as this one (the
+/// policy must fit both: this build encodes it, the target loads it). Like [`compile`], the
+/// text may name no other files.
+#[must_use]
+pub fn compile_for(text: &str, target: Option<&TargetCapacities>) -> Output {
+    compile_in(text, None, target)
 }
 
 /// Compiles the policy file `path` whose text is `text`; `jwks` files are read relative to
 /// the file's directory.
 #[must_use]
 pub fn compile_at(text: &str, path: &std::path::Path) -> Output {
-    compile_in(text, Some(path.parent().unwrap_or(std::path::Path::new("")).to_path_buf()))
+    compile_file(text, path, None)
 }
 
-fn compile_in(text: &str, base: Option<std::path::PathBuf>) -> Output {
+/// [`compile_at`], checked against another build's capacities as well (`--capacities`).
+#[must_use]
+pub fn compile_file(text: &str, path: &std::path::Path, target: Option<&TargetCapacities>) -> Output {
+    compile_in(text, Some(path.parent().unwrap_or(std::path::Path::new("")).to_path_buf()), target)
+}
+
+fn compile_in(text: &str, base: Option<std::path::PathBuf>, target: Option<&TargetCapacities>) -> Output {
     let src = match source::parse_policy(text) {
         Ok(src) => src,
         Err(d) => return Output { compiled: None, diagnostics: vec![*d] },
     };
-    let mut c = Compiler { base, ..Compiler::default() };
+    let mut c = Compiler { base, target: target.cloned(), ..Compiler::default() };
     let compiled = c.policy(&src);
     c.diags.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
     let has_errors = c.diags.iter().any(Diagnostic::is_error);
@@ -189,10 +203,9 @@ struct Compiler {
     base: Option<std::path::PathBuf>,
     /// Position of each compiled key's `[[key]]` table (for the capacity error).
     key_spans: Vec<Range<usize>>,
+    /// Another build's capacities to check against (`--capacities`).
+    target: Option<TargetCapacities>,
 }
-
-/// (what, constant, count, limit, position of the first entry over the limit).
-type CapacityRow<'a> = (&'a str, &'a str, usize, usize, Option<Range<usize>>);
 
 /// A value with where it came from.
 type At<T> = (T, Range<usize>);
@@ -210,7 +223,6 @@ fn role_ok(s: &str) -> bool {
     !s.is_empty() && s.len() <= MAX_NAME && s.bytes().all(|c| (0x21..0x7f).contains(&c) && c != b'"' && c != b'\\')
 }
 
-/// RFC 9110 §5.6.2 token characters.
 fn is_tchar(c: u8) -> bool {
     c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c)
 }
@@ -222,6 +234,10 @@ fn is_token(s: &str) -> bool {
 const STANDARD_METHODS: [&str; 9] = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"];
 
 impl Compiler {
+    fn error_count(&self) -> usize {
+        self.diags.iter().filter(|d| d.is_error()).count()
+    }
+
     fn error(&mut self, span: Range<usize>, message: impl Into<String>, help: impl Into<String>) {
         self.diags.push(Diagnostic::error(Some(span), message).with_help(help));
     }
@@ -271,14 +287,19 @@ impl Compiler {
         };
 
         let (leeway_s, refresh_window_s, api_key_header) = self.settings(src);
+        let errors_before_cors = self.error_count();
         let (cors_headers, cors_max_age_s, cors_credentials) = self.cors(src);
+        let cors_list = (self.error_count() == errors_before_cors)
+            .then(|| cors_headers.split(", ").filter(|h| !h.is_empty()).map(str::to_string).collect());
         let keys = self.keys(src);
         let (credentials, cred_facts) = self.credentials(src);
 
         let defaults = src.defaults.as_ref().map(Spanned::get_ref);
+        let errors_before_defaults = self.error_count();
         let default_deny = self.ranges(defaults.and_then(|d| d.ip_deny.as_ref()), false);
         let default_allow = self.ranges(defaults.and_then(|d| d.ip_allow.as_ref()), true);
         let default_origins = self.origin_list(defaults.and_then(|d| d.origins.as_ref()), cors_credentials);
+        let defaults_broken = self.error_count() > errors_before_defaults;
 
         let mut rules = Vec::new();
         let mut facts = Vec::new();
@@ -298,8 +319,14 @@ impl Compiler {
         }
 
         self.capacities(src);
-        let policy_facts =
-            lint::PolicyFacts { has_keys: !keys.is_empty() || !src.key.is_empty(), credentials: cred_facts };
+        let policy_facts = lint::PolicyFacts {
+            // A key table with an error still counts: its error is the finding.
+            has_keys: !keys.is_empty() || !src.key.is_empty(),
+            credentials: cred_facts,
+            api_key_header: api_key_header.clone(),
+            cors_headers: cors_list,
+            defaults_broken,
+        };
         self.diags.extend(lint::rules(&facts, &policy_facts, &self.roles.items));
 
         Some(Compiled {
@@ -321,72 +348,46 @@ impl Compiler {
         })
     }
 
+    /// Each table against this build's capacities and, with `--capacities`, the target's.
     fn capacities(&mut self, src: &PolicySource) {
-        let over = |len: usize, max: usize| len > max;
-        let report = |this: &mut Self,
-                      what: &str,
-                      constant: &str,
-                      len: usize,
-                      max: usize,
-                      span: Option<Range<usize>>| {
-            this.diags.push(
-                Diagnostic::error(span, format!("too many {what}: {len}, but {constant} is {max}"))
-                    .with_help(format!("reduce the {what} to at most {max}, or build the core with a larger `WARDEN_{constant}` (docs/policy.md, Capacities)")),
-            );
-        };
-        let tables: [CapacityRow<'_>; 4] = [
-            (
-                "distinct methods",
-                "MAX_METHODS",
-                self.methods.items.len(),
-                MAX_METHODS,
-                self.methods.spans.get(MAX_METHODS).cloned(),
-            ),
-            (
-                "distinct roles",
-                "MAX_ROLES",
-                self.roles.items.len(),
-                MAX_ROLES,
-                self.roles.spans.get(MAX_ROLES).cloned(),
-            ),
-            (
-                "distinct IP ranges",
-                "MAX_RANGES",
-                self.ranges.items.len(),
-                MAX_RANGES,
-                self.ranges.spans.get(MAX_RANGES).cloned(),
-            ),
-            (
-                "distinct origins",
-                "MAX_ORIGINS",
-                self.origins.items.len(),
-                MAX_ORIGINS,
-                self.origins.spans.get(MAX_ORIGINS).cloned(),
-            ),
-        ];
-        for (what, constant, len, max, span) in tables {
-            if over(len, max) {
-                report(self, what, constant, len, max, span);
+        let target = self.target.clone();
+        for what in Capacity::ALL {
+            let (len, spans): (usize, Vec<Range<usize>>) = match what {
+                Capacity::Methods => (self.methods.items.len(), self.methods.spans.clone()),
+                Capacity::Roles => (self.roles.items.len(), self.roles.spans.clone()),
+                Capacity::Ranges => (self.ranges.items.len(), self.ranges.spans.clone()),
+                Capacity::Origins => (self.origins.items.len(), self.origins.spans.clone()),
+                // Every JWK of a `jwks` set is a key of its own.
+                Capacity::Keys => (self.key_spans.len(), self.key_spans.clone()),
+                Capacity::Credentials => (src.credential.len(), src.credential.iter().map(Spanned::span).collect()),
+                Capacity::Rules => (src.rule.len(), src.rule.iter().map(Spanned::span).collect()),
+                _ => continue,
+            };
+            let name = what.what();
+            let own = Capacities::THIS_BUILD.get(what);
+            if len > own {
+                self.diags.push(
+                    Diagnostic::error(spans.get(own).cloned(), format!("too many {name}: {len}, but {} is {own}", what.constant()))
+                        .with_help(format!("reduce the {name} to at most {own}, or build the core with a larger `{}` (docs/policy.md, Capacities)", what.variable())),
+                );
             }
-        }
-        // Every JWK of a `jwks` set is a key of its own.
-        let keys = self.key_spans.len();
-        if over(keys, MAX_KEYS) {
-            let at = self.key_spans.get(MAX_KEYS).cloned();
-            report(self, "keys (HMAC keys plus every JWK of the key sets)", "MAX_KEYS", keys, MAX_KEYS, at);
-        }
-        if over(src.credential.len(), MAX_CREDENTIALS) {
-            report(
-                self,
-                "credentials",
-                "MAX_CREDENTIALS",
-                src.credential.len(),
-                MAX_CREDENTIALS,
-                src.credential.get(MAX_CREDENTIALS).map(Spanned::span),
-            );
-        }
-        if over(src.rule.len(), MAX_RULES) {
-            report(self, "rules", "MAX_RULES", src.rule.len(), MAX_RULES, src.rule.get(MAX_RULES).map(Spanned::span));
+            if let Some(t) = &target {
+                let limit = t.limits.get(what);
+                // Over this build's own limit too: that error already says it.
+                if len > limit && len <= own {
+                    self.diags.push(
+                        Diagnostic::error(
+                            spans.get(limit).cloned(),
+                            format!("too many {name} for the build of {}: the policy needs {len}, {} there is {limit}", t.file, what.variable()),
+                        )
+                        .with_help(format!(
+                            "that build refuses this policy at load (CapacityExceeded): reduce the {name} to at most {limit}, or set {}=\"{len}\" (or more) in {}",
+                            what.variable(),
+                            t.file
+                        )),
+                    );
+                }
+            }
         }
     }
 }
@@ -412,6 +413,26 @@ mod tests {
         format!(
             "{BASE}[[key]]\nid = \"k\"\nalg = \"HS256\"\n[[rule]]\nname = \"r\"\nmethods = [\"GET\"]\npath = \"/a/**\"\nauth = [\"bearer\"]\n{extra}\n"
         )
+    }
+
+    #[test]
+    fn origins_with_underscores_compile_as_browsers_send_them() {
+        // WHATWG URL hosts may hold `_` (SPEC §5); such origins must be listable.
+        let out = compile(&rule("origins = [\"https://My_App.example.com\", \"https://*.dev_corp.example.com:8443\"]"));
+        assert!(errors(&rule("origins = [\"https://my_app.example.com\"]")).is_empty());
+        let compiled = out.compiled.expect("compiles");
+        let body = compiled.body().expect("body");
+        assert_eq!(
+            body.origins.as_slice(),
+            &[
+                warden::policy::OriginPattern::Exact { scheme: "https", host: "my_app.example.com", port: None },
+                warden::policy::OriginPattern::Subdomains {
+                    scheme: "https",
+                    suffix: "dev_corp.example.com",
+                    port: Some(8443),
+                },
+            ]
+        );
     }
 
     #[test]
@@ -518,6 +539,63 @@ mod tests {
     }
 
     #[test]
+    fn a_table_with_an_error_brings_no_warnings_about_what_it_grants() {
+        // The plaintext password is the only finding: its credential still counts as the
+        // Basic user that grants `admin`.
+        let text = format!(
+            "{BASE}[[credential]]\nid = \"a\"\nbasic_user = \"a\"\nbasic_password = \"hunter2\"\nroles = [\"admin\"]\n\
+             [[rule]]\nname = \"r\"\nmethods = [\"GET\"]\npath = \"/a/**\"\nauth = [\"basic\"]\nroles_any = [\"admin\"]\n"
+        );
+        let d = compile(&text).diagnostics;
+        assert_eq!(d.len(), 1, "{d:#?}");
+        assert!(d[0].message.contains("plaintext"));
+        // A rule with an error is not reported as shadowed, nor does it shadow.
+        let text = format!(
+            "{BASE}[[rule]]\nname = \"bad\"\nmethods = [\"GET\"]\npath = \"/**\"\nauth = [\"nope\"]\n\
+             [[rule]]\nname = \"ok\"\nmethods = [\"GET\"]\npath = \"/a\"\nauth = []\n\
+             [[rule]]\nname = \"worse\"\nmethods = [\"GET\"]\npath = \"/a\"\nauth = [\"nope\"]\n"
+        );
+        let d = compile(&text).diagnostics;
+        assert_eq!(d.iter().filter(|d| !d.is_error()).count(), 0, "{d:#?}");
+    }
+
+    #[test]
+    fn leading_zeros_are_refused_everywhere_but_in_ipv6_hex() {
+        for (list, bad, fixed) in [
+            ("ip_allow", "010.0.0.0/8", "10.0.0.0/8"),
+            ("ip_deny", "10.0.0.01", "10.0.0.1"),
+            ("ip_allow", "10.0.0.0/08", "10.0.0.0/8"),
+            ("ip_deny", "::ffff:10.0.00.1", "::ffff:10.0.0.1"),
+            ("ip_allow", "2001:db8::/032", "2001:db8::/32"),
+        ] {
+            let (m, at) = one_error(&rule(&format!("{list} = [\"{bad}\"]")));
+            assert!(m.contains("leading zero"), "{bad}: {m}");
+            assert_eq!(at, format!("\"{bad}\""));
+            let e = errors(&rule(&format!("{list} = [\"{bad}\"]")));
+            assert!(e[0].help.as_deref().unwrap_or("").contains(&format!("\"{fixed}\"")), "{bad}: {e:?}");
+        }
+        let text = format!("{BASE}[defaults]\nip_deny = [\"192.168.001.0/24\"]\n");
+        assert!(one_error(&text).0.contains("leading zero"));
+        assert!(errors(&rule("ip_allow = [\"2001:0db8::/32\", \"0.0.0.0/1\", \"10.0.0.0/8\"]")).is_empty());
+    }
+
+    #[test]
+    fn wildcards_directly_on_a_public_suffix_warn() {
+        let check = |o: &str| -> usize {
+            let text = format!(
+                "{BASE}[[rule]]\nname = \"r\"\nmethods = [\"GET\"]\npath = \"/\"\nauth = []\norigins = [\"{o}\"]\n"
+            );
+            compile(&text).diagnostics.iter().filter(|d| !d.is_error() && d.message.contains("a public suffix")).count()
+        };
+        for o in ["https://*.com", "https://*.github.io", "https://*.co.uk", "http://*.COM:8080"] {
+            assert_eq!(check(o), 1, "{o}");
+        }
+        for o in ["https://*.example.com", "https://*.example.co.uk", "https://*.internal", "https://a.com"] {
+            assert_eq!(check(o), 0, "{o}");
+        }
+    }
+
+    #[test]
     fn salt_lengths_must_agree() {
         let a = password::format(b"x", &[1u8; 16], 1);
         let b = password::format(b"x", &[1u8; 8], 1);
@@ -529,7 +607,32 @@ mod tests {
     }
 
     #[test]
+    fn a_key_set_without_audience_warns_once_naming_the_table() {
+        let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let rule = "[[rule]]\nname = \"r\"\nmethods = [\"GET\"]\npath = \"/\"\nauth = [\"bearer\"]\n";
+        let warnings = |text: &str, dir: &str| -> Vec<String> {
+            let out = compile_at(text, &repo.join(dir).join("p.toml"));
+            assert!(out.compiled.is_some(), "{:#?}", out.diagnostics);
+            out.diagnostics.iter().filter(|d| !d.is_error()).map(|d| d.message.clone()).collect()
+        };
+        // Nine keys in the example set, one warning, at the table's `jwks`.
+        let text = format!("{BASE}[[key]]\nid = \"idp\"\nalg = \"EdDSA\"\njwks = \"idp.jwks.json\"\n{rule}");
+        let w = warnings(&text, "policies");
+        assert_eq!(w.len(), 1, "{w:#?}");
+        assert!(w[0].starts_with("key table `idp` (`jwks = \"idp.jwks.json\"`) has no `audience`"), "{}", w[0]);
+        // Without an `id`, the file names it.
+        let text = format!("{BASE}[[key]]\njwks = \"jwks/valid.jwks.json\"\n{rule}");
+        let w = warnings(&text, "cli/tests/fixtures");
+        assert_eq!(w.len(), 1, "{w:#?}");
+        assert!(w[0].starts_with("the key set `jwks/valid.jwks.json` has no `audience`"), "{}", w[0]);
+        // With an audience, none.
+        let text = format!("{BASE}[[key]]\njwks = \"jwks/valid.jwks.json\"\naudience = \"a\"\n{rule}");
+        assert!(warnings(&text, "cli/tests/fixtures").is_empty());
+    }
+
+    #[test]
     fn capacity_errors_name_the_constant() {
+        use warden::capacity::MAX_RULES;
         let mut text = BASE.to_string();
         for i in 0..=MAX_RULES {
             text.push_str(&format!("[[rule]]\nname = \"r{i}\"\nmethods = [\"GET\"]\npath = \"/p{i}\"\nauth = []\n"));
@@ -537,6 +640,33 @@ mod tests {
         let e = errors(&text);
         assert_eq!(e.len(), 1, "{e:#?}");
         assert!(e[0].message.contains(&format!("MAX_RULES is {MAX_RULES}")), "{}", e[0].message);
+    }
+
+    #[test]
+    fn another_builds_capacities_are_checked_with_the_need_and_the_limit() {
+        let mut text = BASE.to_string();
+        for i in 0..19 {
+            text.push_str(&format!("[[rule]]\nname = \"r{i}\"\nmethods = [\"GET\"]\npath = \"/p{i}\"\nauth = []\n"));
+        }
+        let firmware = TargetCapacities {
+            file: "firmware/.cargo/config.toml".into(),
+            limits: Capacities { rules: 16, ..Capacities::defaults() },
+        };
+        let out = compile_for(&text, Some(&firmware));
+        assert!(out.compiled.is_none());
+        let e: Vec<_> = out.diagnostics.iter().filter(|d| d.is_error()).collect();
+        assert_eq!(e.len(), 1, "{e:#?}");
+        assert_eq!(
+            e[0].message,
+            "too many rules for the build of firmware/.cargo/config.toml: the policy needs 19, WARDEN_MAX_RULES there is 16"
+        );
+        assert!(e[0].help.as_deref().is_some_and(|h| h.contains("WARDEN_MAX_RULES=\"19\"")), "{:?}", e[0].help);
+        // It points at the first rule that does not fit, the 17th.
+        let at = e[0].span.clone().unwrap().start;
+        assert!(text[at..].starts_with("[[rule]]\nname = \"r16\""), "{}", &text[at..at + 30]);
+        // Room for them: the same policy compiles.
+        let roomy = TargetCapacities { limits: Capacities { rules: 19, ..firmware.limits }, ..firmware };
+        assert!(compile_for(&text, Some(&roomy)).compiled.is_some());
     }
 
     #[test]

@@ -2,6 +2,66 @@
 
 use super::*;
 
+/// Whether `host` is itself a public suffix (`com`, `co.uk`, `github.io`): an entry of the
+/// Public Suffix List, ICANN or private section, as the `psl` crate compiles it in.
+fn is_public_suffix(host: &str) -> bool {
+    psl::suffix(host.as_bytes()).is_some_and(|s| s.is_known() && s.as_bytes() == host.as_bytes())
+}
+
+/// When an address or prefix length has a decimal number with a leading zero (`010.0.0.0/8`,
+/// `10.0.0.01`, `::ffff:10.0.0.01`, `/08`), the text with those zeros removed; `None` when
+/// there is none. IPv6 hex groups may have leading zeros (`2001:0db8::`): hex is never read as
+/// octal, so they are not ambiguous.
+fn without_leading_zeros(text: &str) -> Option<String> {
+    fn strip(n: &str) -> (&str, bool) {
+        let t = n.trim_start_matches('0');
+        let t = if t.is_empty() && !n.is_empty() { "0" } else { t };
+        (t, t.len() != n.len())
+    }
+    let (addr, prefix) = match text.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (text, None),
+    };
+    let mut changed = false;
+    // The dotted-decimal part: all of an IPv4 address, or the tail after the last `:`.
+    let (head, dotted) = match addr.rfind(':') {
+        Some(i) => addr.split_at(i.saturating_add(1)),
+        None => ("", addr),
+    };
+    let mut fixed = head.to_string();
+    if dotted.contains('.') {
+        let parts: Vec<&str> = dotted
+            .split('.')
+            .map(|p| {
+                let all_digits = !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit());
+                if all_digits {
+                    let (t, c) = strip(p);
+                    changed |= c;
+                    t
+                } else {
+                    p
+                }
+            })
+            .collect();
+        fixed.push_str(&parts.join("."));
+    } else {
+        fixed.push_str(dotted);
+    }
+    if let Some(p) = prefix {
+        let all_digits = !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit());
+        let p = if all_digits {
+            let (t, c) = strip(p);
+            changed |= c;
+            t
+        } else {
+            p
+        };
+        fixed.push('/');
+        fixed.push_str(p);
+    }
+    changed.then_some(fixed)
+}
+
 impl Compiler {
     /// Parses a list of CIDRs; `allow` lists warn about `/0`.
     pub(super) fn ranges(&mut self, list: Option<&StrList>, allow: bool) -> Vec<At<IpRange>> {
@@ -31,6 +91,16 @@ impl Compiler {
 
     pub(super) fn cidr(&mut self, item: &Spanned<String>) -> Option<IpRange> {
         let text = item.get_ref().trim();
+        if let Some(fixed) = without_leading_zeros(text) {
+            self.error(
+                item.span(),
+                format!("`{}` has a number with a leading zero", text.escape_debug()),
+                format!(
+                    "C parsers (inet_aton) read `010` as octal 8 and others as decimal 10 (CVE-2021-29922): write the number without leading zeros, e.g. \"{fixed}\" if you mean decimal"
+                ),
+            );
+            return None;
+        }
         let net: IpNet = match text.parse::<IpNet>() {
             Ok(n) => n,
             Err(_) => match text.parse::<IpAddr>() {
@@ -113,6 +183,14 @@ impl Compiler {
                     }
                     warden::policy::OriginPattern::Null => {
                         self.warn(item.span(), "origin `null` is sent by sandboxed iframes, file: pages and some redirects: any site can produce it", "list real origins instead of `null`");
+                    }
+                    warden::policy::OriginPattern::Subdomains { scheme, suffix, port } if is_public_suffix(suffix) => {
+                        let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+                        self.warn(
+                            item.span(),
+                            format!("`{text}` allows every site under `{suffix}`, a public suffix: anyone can register a name there"),
+                            format!("list the sites you mean, e.g. \"{scheme}://app.{suffix}{port}\" or \"{scheme}://*.yours.{suffix}{port}\" (Public Suffix List, crate `psl`)"),
+                        );
                     }
                     _ => {}
                 }

@@ -2,6 +2,52 @@
 
 use super::*;
 
+/// RFC 9110 §5.6.2 token characters.
+/// How to fix a path pattern, for each way it can be wrong.
+fn pattern_help(e: PatternError, written: &str) -> String {
+    match e {
+        PatternError::NoLeadingSlash => format!("write \"/{}\"", written.trim_start_matches('/')),
+        PatternError::EmptySegment => {
+            "remove the empty segment; write `/prefix/**` to match a path and everything below it".into()
+        }
+        PatternError::MisplacedDoubleStar => "use `*` for one segment in the middle, `/**` only at the end".into(),
+        PatternError::PartialWildcard => {
+            "use `*` as a whole segment (`/files/*`); patterns have no partial wildcards".into()
+        }
+        PatternError::DotSegment => {
+            "write the path without `.` and `..` segments: requests with them are refused as `malformed_path`".into()
+        }
+        PatternError::Fragment => {
+            "remove the `#…` part (clients never send a fragment), or write `%23` for a literal `#`".into()
+        }
+        PatternError::Query => {
+            "remove the `?…` part (rules match the path; the query is ignored), or write `%3F` for a literal `?`".into()
+        }
+        PatternError::MalformedEscape => "write `%25` for a literal `%`; an escape is `%` and two hex digits".into(),
+        PatternError::EscapedSlash => {
+            "write `/` between segments: requests with `%2F` are refused as `malformed_path` (servers disagree on it)"
+                .into()
+        }
+        PatternError::Backslash => {
+            "remove the `\\`: requests with `\\` or `%5C` are refused as `malformed_path`".into()
+        }
+        PatternError::ControlByte => {
+            "remove the control byte: requests with one (raw or escaped, `%00` included) are refused as `malformed_path`"
+                .into()
+        }
+        PatternError::EscapedStar => {
+            "a `*` cannot be matched literally: use `*` as a whole segment to match any one segment".into()
+        }
+        PatternError::InvalidUtf8 => {
+            "escape the UTF-8 bytes of the character (`%C3%A9` for `é`) or write it as is; requests that are not UTF-8 are refused".into()
+        }
+        PatternError::TooManySegments => {
+            format!("use at most {} segments, or end the pattern with `/**`", warden::capacity::MAX_PATTERN_SEGMENTS)
+        }
+        _ => "write an exact path, `*` for one segment, and `/**` at the end for the rest".into(),
+    }
+}
+
 impl Compiler {
     pub(super) fn methods(&mut self, list: &StrList) -> (MethodSet, bool) {
         let items = list.get_ref();
@@ -91,6 +137,7 @@ impl Compiler {
         default_origins: &[At<String>],
     ) -> (OwnedRule, RuleFacts) {
         let r = r.get_ref();
+        let errors_before = self.error_count();
         let name = self.name(&r.name, "a rule name");
         if self.rule_names.contains(&name) {
             self.error(
@@ -101,26 +148,15 @@ impl Compiler {
         }
         self.rule_names.push(name.clone());
         let (methods, any_method) = self.methods(&r.methods);
-        let mut buf = vec![0u8; r.path.get_ref().len().saturating_add(8).max(warden::capacity::MAX_PATH + 4)];
+        let mut buf = vec![0u8; r.path.get_ref().len()];
         let path = match normalize_pattern(r.path.get_ref(), &mut buf) {
-            Ok(n) => String::from_utf8_lossy(buf.get(..n).unwrap_or(&[])).into_owned(),
+            Ok(decoded) => decoded.to_string(),
             Err(e) => {
-                let help = match e {
-                    warden::path::PatternError::NoLeadingSlash => {
-                        format!("write \"/{}\"", r.path.get_ref().trim_start_matches('/'))
-                    }
-                    warden::path::PatternError::EmptySegment => {
-                        "remove the empty segment; write `/prefix/**` to match a path and everything below it".into()
-                    }
-                    warden::path::PatternError::MisplacedDoubleStar => {
-                        "use `*` for one segment in the middle, `/**` only at the end".into()
-                    }
-                    warden::path::PatternError::PartialWildcard => {
-                        "use `*` as a whole segment (`/files/*`); patterns have no partial wildcards".into()
-                    }
-                    _ => "write an exact path, `*` for one segment, and `/**` at the end for the rest".into(),
-                };
-                self.error(r.path.span(), format!("invalid path pattern: {}", e.message()), help);
+                self.error(
+                    r.path.span(),
+                    format!("invalid path pattern: {}", e.message()),
+                    pattern_help(e, r.path.get_ref()),
+                );
                 "/".into()
             }
         };
@@ -178,10 +214,22 @@ impl Compiler {
             path_span: r.path.span(),
             auth_spans: auth.clone(),
             path: path.clone(),
-            methods,
+            methods: if any_method {
+                Vec::new()
+            } else {
+                r.methods.get_ref().iter().map(|m| m.get_ref().clone()).collect()
+            },
             any_method,
             public,
             roles: any_at.into_iter().chain(all_at).collect(),
+            roles_any,
+            roles_all,
+            require_mfa: r.require_mfa.as_ref().is_some_and(|m| *m.get_ref()),
+            max_auth_age_s: r.max_auth_age_s.as_ref().map(|m| *m.get_ref()),
+            ip_allow: allow.iter().map(|(range, _)| *range).collect(),
+            ip_deny: own_deny.iter().chain(default_deny).map(|(range, _)| *range).collect(),
+            origins: origins_src.iter().map(|(o, _)| o.clone()).collect(),
+            broken: self.error_count() > errors_before,
         };
         let rule = OwnedRule {
             name,

@@ -6,9 +6,9 @@
     reason = "test helpers; each test binary uses a different subset"
 )]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-
-use assert_cmd::Command;
+use std::process::{Command, Stdio};
 
 /// The fixed `now` of policies/edge-api.cases.toml (2026-01-01T00:00:00Z).
 pub(crate) const NOW: u64 = 1_767_225_600;
@@ -23,9 +23,9 @@ pub(crate) fn repo(rel: &str) -> PathBuf {
     root().join(rel)
 }
 
-/// `warden` run from the repository root.
+/// `warden` run from the repository root (the binary cargo built for these tests).
 pub(crate) fn warden() -> Command {
-    let mut c = Command::cargo_bin("warden").expect("the warden binary is built");
+    let mut c = Command::new(env!("CARGO_BIN_EXE_warden"));
     c.current_dir(root()).env("NO_COLOR", "1");
     c
 }
@@ -37,7 +37,16 @@ pub(crate) fn run(args: &[&str]) -> (i32, String, String) {
 
 /// As [`run`], feeding `stdin`.
 pub(crate) fn run_with_stdin(args: &[&str], stdin: &str) -> (i32, String, String) {
-    let out = warden().args(args).write_stdin(stdin).output().expect("warden runs");
+    let mut child = warden()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("warden runs");
+    // A command that does not read stdin may have exited already: a broken pipe is fine.
+    let _ = child.stdin.take().expect("stdin").write_all(stdin.as_bytes());
+    let out = child.wait_with_output().expect("warden runs");
     (
         out.status.code().expect("warden exits normally"),
         String::from_utf8(out.stdout).expect("UTF-8 stdout"),

@@ -1,13 +1,15 @@
 /*
  * Corrupt and foreign compiled policies from C: each refusal has its code, every truncation
  * and every single-bit flip is refused, nothing is loaded after a refusal; signed policies
- * load verified only with their bundle key.
+ * load verified only with their bundle key; warden_load_error names the capacity, the need and
+ * the limit, and the missing key's id.
  */
 #include "harness.h"
 
 /* Header offsets of the compiled format (docs/format.md). */
 #define OFF_VERSION 4
 #define OFF_FLAGS 6
+#define OFF_ROLES_COUNT 14
 #define OFF_RULES_COUNT 24
 #define OFF_RESERVED 26
 #define OFF_DIGEST 28
@@ -63,6 +65,93 @@ static void each_refusal_has_its_code(void) {
   CHECK_EQ(load_edited(flip_digest_bit), WARDEN_RESULT_DIGEST_MISMATCH);
   CHECK_EQ(load_edited(rules_over_capacity), WARDEN_RESULT_CAPACITY_EXCEEDED);
   CHECK_EQ(load_edited(rules_count_off_by_one), WARDEN_RESULT_BODY_MALFORMED);
+}
+
+/* The message of a filled load error, in a static buffer. */
+static const char *load_error_text(const warden_load_error *e) {
+  static char text[512];
+  size_t need = 0;
+  CHECK_EQ(warden_load_error_message(e, NULL, 0, &need), WARDEN_RESULT_BUFFER_TOO_SMALL);
+  CHECK(need > 1 && need <= sizeof text);
+  size_t got = 0;
+  CHECK_EQ(warden_load_error_message(e, text, sizeof text, &got), WARDEN_RESULT_OK);
+  CHECK_EQ(got, need);
+  return text;
+}
+
+static void load_errors_say_what_and_which(void) {
+  warden_engine *engine;
+  warden_load_error e;
+
+  /* Success: the code and nothing else. */
+  memset(&e, 0xa5, sizeof e);
+  CHECK_EQ(warden_engine_load_with_error(blob, blob_len, ring->keys, ring->len, memory, warden_engine_size(), &engine,
+                                         &e),
+           WARDEN_RESULT_OK);
+  CHECK_EQ(e.code, WARDEN_RESULT_OK);
+  CHECK_EQ(e.capacity, 0);
+  CHECK_EQ(e.key_id_len, 0);
+  CHECK_EQ(e.key_id[0], 0);
+  warden_engine_clear(engine);
+
+  /* Over a capacity: which one, what the policy needs, this build's limit. */
+  uint8_t *b = malloc(blob_len);
+  memcpy(b, blob, blob_len);
+  b[OFF_ROLES_COUNT] = 200; /* 200 roles; the default capacity is 64 */
+  b[OFF_ROLES_COUNT + 1] = 0;
+  memset(&e, 0xa5, sizeof e);
+  CHECK_EQ(warden_engine_load_with_error(b, blob_len, ring->keys, ring->len, memory, warden_engine_size(), &engine, &e),
+           WARDEN_RESULT_CAPACITY_EXCEEDED);
+  CHECK(engine == NULL);
+  CHECK_EQ(e.code, WARDEN_RESULT_CAPACITY_EXCEEDED);
+  CHECK_EQ(e.capacity, WARDEN_CAPACITY_ROLES);
+  CHECK_EQ(e.count, 200);
+  CHECK_EQ(e.limit, 64);
+  CHECK_EQ(e.key_id_len, 0);
+  CHECK_STR(load_error_text(&e),
+            "compiled policy has 200 distinct roles, more than this build's MAX_ROLES of 64 "
+            "(build with WARDEN_MAX_ROLES=200 or more)");
+  free(b);
+
+  /* A keyring without the first key of the file: the error names that key's id. */
+  warden_key keys[WARDEN_MAX_KEYRING];
+  memcpy(keys, ring->keys, ring->len * sizeof keys[0]);
+  CHECK_EQ(warden_engine_load_with_error(blob, blob_len, keys + 1, ring->len - 1, memory, warden_engine_size(), &engine,
+                                         &e),
+           WARDEN_RESULT_KEY_MISSING);
+  CHECK_EQ(e.key_id_len, keys[0].id_len);
+  CHECK(memcmp(e.key_id, keys[0].id, keys[0].id_len) == 0 && e.key_id[e.key_id_len] == '\0');
+  CHECK(e.key_index < ring->len);
+  char want[256];
+  snprintf(want, sizeof want, "keyring has no secret for the policy's key \"%.*s\" (key #%u): add it to the keyring",
+           (int)keys[0].id_len, keys[0].id, (unsigned)e.key_index);
+  CHECK_STR(load_error_text(&e), want);
+
+  /* A secret one byte short of HS256's 32: its length and the minimum. */
+  keys[0].secret_len = 31;
+  CHECK_EQ(warden_engine_load_with_error(blob, blob_len, keys, ring->len, memory, warden_engine_size(), &engine, &e),
+           WARDEN_RESULT_KEY_TOO_SHORT);
+  CHECK_EQ(e.count, 31);
+  CHECK(e.limit == 32 || e.limit == 48 || e.limit == 64);
+  CHECK_EQ(e.key_id_len, keys[0].id_len);
+
+  /* Verified loads fill it too; argument errors set the code alone; NULL is refused. */
+  uint8_t short_key[16] = {0};
+  CHECK_EQ(warden_engine_load_verified_with_error(blob, blob_len, ring->keys, ring->len, short_key, sizeof short_key,
+                                                  memory, warden_engine_size(), &engine, &e),
+           WARDEN_RESULT_BUNDLE_KEY_TOO_SHORT);
+  CHECK_EQ(e.code, WARDEN_RESULT_BUNDLE_KEY_TOO_SHORT);
+  CHECK_EQ(warden_engine_load_with_error(NULL, blob_len, ring->keys, ring->len, memory, warden_engine_size(), &engine,
+                                         &e),
+           WARDEN_RESULT_NULL_PARAMETER);
+  CHECK_EQ(e.code, WARDEN_RESULT_NULL_PARAMETER);
+  CHECK_STR(load_error_text(&e), "a pointer argument is NULL");
+  CHECK_EQ(warden_engine_load_with_error(blob, blob_len, ring->keys, ring->len, memory, warden_engine_size(), &engine,
+                                         NULL),
+           WARDEN_RESULT_NULL_PARAMETER);
+  size_t n = 7;
+  CHECK_EQ(warden_load_error_message(NULL, NULL, 0, &n), WARDEN_RESULT_NULL_PARAMETER);
+  CHECK_EQ(n, 0);
 }
 
 static void every_truncation_and_bit_flip_is_refused(void) {
@@ -161,6 +250,7 @@ int main(int argc, char **argv) {
   blob = h_read_file(argv[1], "edge-api.wdn", &blob_len);
   memory = h_engine_memory();
   each_refusal_has_its_code();
+  load_errors_say_what_and_which();
   every_truncation_and_bit_flip_is_refused();
   policy_invalid_fixture(argv[2]);
   signed_policies(argv[1]);

@@ -1,6 +1,6 @@
 /*
  * Decisions of the example policy read from C: every kind (Allow, 401, 403) with its reason,
- * rule, subject, roles, challenges and CORS values; API keys, Basic and JWTs (tokens.h); a
+ * rule, subject, roles, challenges and CORS values (on denials a page may read, too); API keys, Basic and JWTs (tokens.h); a
  * decision read after its request's buffers were freed; decisions of a cleared engine.
  */
 #include "harness.h"
@@ -170,6 +170,28 @@ static void unauthorized_kinds(const h_engine *e) {
   h_req_header(&r, "authorization", "Bearer " TOKEN_ALICE_READER);
   decide(e, &r, &d);
   CHECK_EQ(warden_decision_reason(&d), WARDEN_REASON_CREDENTIALS_AMBIGUOUS);
+
+  /* A 401 to an allowed origin carries the CORS answer, so the page can read it; without an
+   * origin it carries none. */
+  h_req_init(&r, "POST", "/api/v1/orders");
+  h_req_header(&r, "Origin", "https://shop.example.com");
+  decide(e, &r, &d);
+  CHECK_EQ(warden_decision_kind(&d), WARDEN_KIND_UNAUTHORIZED);
+  CHECK_EQ(warden_decision_reason(&d), WARDEN_REASON_CREDENTIALS_MISSING);
+  CHECK_STR(TEXT(warden_decision_cors_allow_origin, &d), "https://shop.example.com");
+  CHECK(warden_decision_cors_allow_credentials(&d));
+  CHECK_STR(TEXT(warden_decision_cors_allow_methods, &d), NULL); /* not a preflight */
+  h_req_init(&r, "GET", "/api/v1/orders/42");
+  h_req_header(&r, "Origin", "https://shop.example.com");
+  h_req_header(&r, "Authorization", "Bearer " TOKEN_WRONG_KEY);
+  decide(e, &r, &d);
+  CHECK_EQ(warden_decision_reason(&d), WARDEN_REASON_TOKEN_BAD_SIGNATURE);
+  CHECK_STR(TEXT(warden_decision_cors_allow_origin, &d), "https://shop.example.com");
+  h_req_init(&r, "POST", "/api/v1/orders");
+  decide(e, &r, &d);
+  CHECK_EQ(warden_decision_reason(&d), WARDEN_REASON_CREDENTIALS_MISSING);
+  CHECK_STR(TEXT(warden_decision_cors_allow_origin, &d), NULL);
+  CHECK(!warden_decision_cors_allow_credentials(&d));
 }
 
 static void forbidden_kinds(const h_engine *e) {
@@ -186,6 +208,18 @@ static void forbidden_kinds(const h_engine *e) {
   CHECK_STR(TEXT(warden_decision_subject, &d), "alice");
   CHECK_EQ(warden_decision_challenge_count(&d), 1);
   CHECK_STR(h_challenge(&d, 0), "Bearer realm=\"edge-api\", error=\"insufficient_scope\", scope=\"orders:write verified\"");
+  CHECK_STR(TEXT(warden_decision_cors_allow_origin, &d), NULL); /* no origin sent */
+
+  /* The same from the shop's page: row 17 comes after the origin check, so the 403 carries
+   * the CORS answer. */
+  h_req_header(&r, "Origin", "https://shop.example.com");
+  decide(e, &r, &d);
+  CHECK_EQ(warden_decision_reason(&d), WARDEN_REASON_INSUFFICIENT_ROLE);
+  CHECK_STR(TEXT(warden_decision_cors_allow_origin, &d), "https://shop.example.com");
+  CHECK(warden_decision_cors_allow_credentials(&d));
+  uint32_t age = 7;
+  CHECK_EQ(warden_decision_cors_max_age(&d, &age), WARDEN_RESULT_ABSENT);
+  CHECK_EQ(age, 0);
 
   /* Blocked IP, even on a public rule; IPv6 deny range of the defaults. */
   h_req_init(&r, "GET", "/health");
@@ -228,6 +262,16 @@ static void forbidden_kinds(const h_engine *e) {
   h_req_header(&r, "Authorization", "Bearer " TOKEN_BOB_WRITER);
   decide(e, &r, &d);
   CHECK_EQ(warden_decision_reason(&d), WARDEN_REASON_ORIGIN_NOT_ALLOWED);
+  CHECK_STR(TEXT(warden_decision_cors_allow_origin, &d), NULL);
+
+  /* The network checks come before the origin check: no CORS answer even for an allowed one. */
+  h_req_init(&r, "GET", "/health");
+  h_req_header(&r, "Origin", "https://status.example.com");
+  h_req_ipv4(&r, 203, 0, 113, 7);
+  decide(e, &r, &d);
+  CHECK_EQ(warden_decision_reason(&d), WARDEN_REASON_IP_BLOCKED);
+  CHECK_STR(TEXT(warden_decision_cors_allow_origin, &d), NULL);
+  CHECK(!warden_decision_cors_allow_credentials(&d));
 }
 
 /* Every byte of the request in heap memory that is freed before the decision is read: ASan
