@@ -78,9 +78,22 @@ impl Verifier for Ecdsa {
         }
         let digest = self.hash.digest(&[message]);
         match self.alg {
-            Alg::Es256 => verify_on!(p256, 64, sec1, digest.as_slice(), signature),
-            Alg::Es384 => verify_on!(p384, 96, sec1, digest.as_slice(), signature),
+            Alg::Es256 => verify_p256(sec1, digest.as_slice(), signature),
+            Alg::Es384 => verify_p384(sec1, digest.as_slice(), signature),
             _ => Err(BadSignature),
         }
     }
+}
+
+// One function per curve, never inlined into one another's caller: the stack of a verification
+// is then its own curve's, not the sum of both curves' frames (about 4.5 KB less for ES256 on a
+// Cortex-M4).
+#[inline(never)]
+fn verify_p256(sec1: &[u8], digest: &[u8], signature: &[u8]) -> Result<(), BadSignature> {
+    verify_on!(p256, 64, sec1, digest, signature)
+}
+
+#[inline(never)]
+fn verify_p384(sec1: &[u8], digest: &[u8], signature: &[u8]) -> Result<(), BadSignature> {
+    verify_on!(p384, 96, sec1, digest, signature)
 }

@@ -1,9 +1,12 @@
 //! RSASSA-PKCS1-v1_5 (`RS256`/`RS384`/`RS512`, RFC 8017 §8.2) and RSASSA-PSS
 //! (`PS256`/`PS384`/`PS512`, RFC 8017 §8.1, RFC 7518 §3.5) verification for 2048- to 4096-bit
-//! moduli, over crypto-bigint's fixed-size Montgomery arithmetic: no heap.
+//! moduli: no heap, one code path for every size.
 //!
-//! The public operation `s^e mod n` runs in the smallest of 2048, 3072 and 4096-bit integers
-//! that holds the modulus; the encodings are checked here:
+//! The public operation `s^e mod n` is a Montgomery exponentiation written here over
+//! crypto-bigint's limb primitives, on as many limbs as the modulus needs (see [`Modulus`]):
+//! it adds about 5 KB of stack at 4096 bits, where crypto-bigint's `FixedMontyParams` and
+//! `FixedMontyForm` added about 21 KB on a Cortex-M4 (docs/embedded.md has the figures).
+//! The encodings are checked here:
 //! - PKCS#1 v1.5 builds the whole expected encoded message `00 01 FF… 00 DigestInfo H` and
 //!   compares it with the one recovered from the signature, byte for byte. Nothing parses the
 //!   recovered DigestInfo, so no lenient ASN.1 reading can accept a forged signature (the
@@ -11,13 +14,12 @@
 //! - PSS follows EMSA-PSS-VERIFY (RFC 8017 §9.1.2) with MGF1 over the same hash and a salt as
 //!   long as the hash (RFC 7518 §3.5), every check computed before the result is read.
 //!
-//! The work depends on the modulus size, the exponent and the hash only (all from the public
-//! key and the algorithm), never on the signature's value: Montgomery multiplication is
-//! constant-time in crypto-bigint, and a signature value `≥ n` is exponentiated as zero and
-//! then refused.
+//! The work depends on the modulus, the exponent and the hash only (all from the public key
+//! and the algorithm), never on the signature's value: every Montgomery product does the same
+//! work (its final reduction is a masked select), and a signature value `≥ n` is exponentiated
+//! as zero and then refused.
 
-use crypto_bigint::modular::{FixedMontyForm, FixedMontyParams};
-use crypto_bigint::{Odd, U2048, U3072, U4096, Uint, Word};
+use crypto_bigint::{Limb, Word};
 
 use super::{BadSignature, Verifier};
 use crate::ct;
@@ -97,56 +99,238 @@ fn public_op_vartime(n: &[u8], e: u32, s: &[u8], out: &mut [u8]) -> Result<bool,
     if s.len() != n.len() || out.len() != n.len() {
         return Err(BadSignature);
     }
-    let bits = n.len().saturating_mul(8);
-    if bits <= 2048 {
-        modexp::<{ U2048::LIMBS }>(n, e, s, out)
-    } else if bits <= 3072 {
-        modexp::<{ U3072::LIMBS }>(n, e, s, out)
-    } else if bits <= MAX_BITS {
-        modexp::<{ U4096::LIMBS }>(n, e, s, out)
-    } else {
-        Err(BadSignature)
+    let len = n.len().div_ceil(WORD_BYTES);
+    let mut modulus = [Limb::ZERO; MAX_LIMBS];
+    let modulus = modulus.get_mut(..len).ok_or(BadSignature)?;
+    from_be(n, modulus)?;
+    let mut base = [Limb::ZERO; MAX_LIMBS];
+    let base = base.get_mut(..len).ok_or(BadSignature)?;
+    from_be(s, base)?;
+    let in_range = less_vartime(base, modulus);
+    // Out of range: the same work on 0, then refused by the caller.
+    let keep = core::hint::black_box(Word::from(in_range).wrapping_neg());
+    for w in base.iter_mut() {
+        w.0 &= keep;
     }
-}
-
-const WORD_BYTES: usize = core::mem::size_of::<Word>();
-
-/// A big-endian byte string (at most `LIMBS` words long) as an integer.
-fn from_be<const LIMBS: usize>(bytes: &[u8]) -> Result<Uint<LIMBS>, BadSignature> {
-    let mut words: [Word; LIMBS] = [0; LIMBS];
-    for (i, b) in bytes.iter().rev().enumerate() {
-        let w = words.get_mut(i / WORD_BYTES).ok_or(BadSignature)?;
-        let shift = u32::try_from((i % WORD_BYTES).saturating_mul(8)).map_err(|_| BadSignature)?;
-        *w |= Word::from(*b).checked_shl(shift).unwrap_or(0);
-    }
-    Ok(Uint::from_words(words))
-}
-
-fn modexp<const LIMBS: usize>(n: &[u8], e: u32, s: &[u8], out: &mut [u8]) -> Result<bool, BadSignature> {
-    let modulus = from_be::<LIMBS>(n)?;
-    let s = from_be::<LIMBS>(s)?;
-    let in_range = s.cmp_vartime(&modulus).is_lt();
-    let modulus = Option::<Odd<Uint<LIMBS>>>::from(Odd::new(modulus)).ok_or(BadSignature)?;
-    let params = FixedMontyParams::new_vartime(modulus);
-    // Out of range: the same work on 0, then refused below.
-    let base = FixedMontyForm::new(if in_range { &s } else { &Uint::ZERO }, &params);
-    // Left-to-right square-and-multiply over the public exponent's bits.
-    let mut acc = base;
-    let top = 31u32.saturating_sub(e.leading_zeros());
-    for bit in (0..top).rev() {
-        acc = acc.square();
-        if (e >> bit) & 1 == 1 {
-            acc = acc.mul(&base);
-        }
-    }
-    let m = acc.retrieve();
+    let m = Modulus::new_vartime(modulus)?;
+    let mut result = [Limb::ZERO; MAX_LIMBS];
+    let result = result.get_mut(..len).ok_or(BadSignature)?;
+    m.pow_vartime(base, e, result)?;
     // Big-endian, the last `n.len()` bytes of the integer.
     for (i, o) in out.iter_mut().rev().enumerate() {
-        let w = m.as_words().get(i / WORD_BYTES).copied().unwrap_or(0);
+        let w = result.get(i / WORD_BYTES).map_or(0, |l| l.0);
         let shift = u32::try_from((i % WORD_BYTES).saturating_mul(8)).map_err(|_| BadSignature)?;
         *o = u8::try_from(w.checked_shr(shift).unwrap_or(0) & 0xff).unwrap_or(0);
     }
     Ok(in_range)
+}
+
+const WORD_BYTES: usize = core::mem::size_of::<Word>();
+/// Limbs of the largest modulus.
+const MAX_LIMBS: usize = MAX_BYTES / WORD_BYTES;
+const WORD_BITS: u32 = Word::BITS;
+/// Montgomery squarings in the computation of `R² mod n` (see [`Modulus::new_vartime`]).
+const SQUARINGS: u32 = 5;
+
+/// A big-endian byte string as little-endian limbs (`out` long enough for it).
+fn from_be(bytes: &[u8], out: &mut [Limb]) -> Result<(), BadSignature> {
+    out.fill(Limb::ZERO);
+    for (i, b) in bytes.iter().rev().enumerate() {
+        let w = out.get_mut(i / WORD_BYTES).ok_or(BadSignature)?;
+        let shift = u32::try_from((i % WORD_BYTES).saturating_mul(8)).map_err(|_| BadSignature)?;
+        w.0 |= Word::from(*b).checked_shl(shift).unwrap_or(0);
+    }
+    Ok(())
+}
+
+/// `a < b` for equally long limb strings.
+fn less_vartime(a: &[Limb], b: &[Limb]) -> bool {
+    for (x, y) in a.iter().rev().zip(b.iter().rev()) {
+        if x.0 != y.0 {
+            return x.0 < y.0;
+        }
+    }
+    false
+}
+
+/// Montgomery arithmetic modulo an odd `n` of `n.len()` limbs, `R = 2^(n.len()·W)`: the public
+/// RSA operation on the stack of one call, without the heap and without the double-width
+/// products and divisions that computing `R² mod n` by reduction needs (crypto-bigint's
+/// `FixedMontyParams::new_vartime` takes about 20 KB of stack for a 4096-bit modulus on a
+/// Cortex-M4 that way, and its `FixedMontyForm` carries those parameters by value). The limb
+/// primitives (`carrying_mul_add`, `carrying_add`, `borrowing_sub`) are crypto-bigint's.
+struct Modulus<'n> {
+    n: &'n [Limb],
+    /// `−n⁻¹ mod 2^W`.
+    n_inv: Limb,
+    /// `R² mod n`, to bring a value into Montgomery form.
+    r2: [Limb; MAX_LIMBS],
+}
+
+impl<'n> Modulus<'n> {
+    fn new_vartime(n: &'n [Limb]) -> Result<Self, BadSignature> {
+        let len = n.len();
+        let (low, _) = n.split_first().ok_or(BadSignature)?;
+        if low.0 & 1 == 0 {
+            return Err(BadSignature);
+        }
+        // Newton's iteration for the inverse modulo 2^W: an odd x is its own inverse mod 8,
+        // and every step doubles the bits that are right (3, 6, …, 96 ≥ 64).
+        let mut inv = low.0;
+        for _ in 0..5 {
+            inv = inv.wrapping_mul(2u8.into()).wrapping_sub(low.0.wrapping_mul(inv).wrapping_mul(inv));
+        }
+        let mut m = Self { n, n_inv: Limb(inv.wrapping_neg()), r2: [Limb::ZERO; MAX_LIMBS] };
+        // R² mod n = 2^(2·total) mod n, as the Montgomery form of 2^total: 2^(bits−1) < n
+        // doubled up to 2^(total + total/2^SQUARINGS) mod n, which is 2^(total/2^SQUARINGS) in
+        // Montgomery form, then squared SQUARINGS times (a squaring doubles the exponent). A
+        // doubling costs a few instructions per limb, a product about 2·len per limb: five
+        // squarings and `total/32` doublings cost less than doubling or squaring alone.
+        let bits = bit_length(n);
+        let top = bits.checked_sub(1).ok_or(BadSignature)?;
+        let total = u32::try_from(len).ok().and_then(|l| l.checked_mul(WORD_BITS)).ok_or(BadSignature)?;
+        let squarings = total.trailing_zeros().min(SQUARINGS);
+        let start = total.checked_shr(squarings).ok_or(BadSignature)?;
+        let mut x = [Limb::ZERO; MAX_LIMBS];
+        let x = x.get_mut(..len).ok_or(BadSignature)?;
+        let word = x.get_mut(usize::try_from(top / WORD_BITS).map_err(|_| BadSignature)?).ok_or(BadSignature)?;
+        word.0 = Word::from(1u8).checked_shl(top % WORD_BITS).unwrap_or(0);
+        let mut tmp = [Limb::ZERO; MAX_LIMBS];
+        let tmp = tmp.get_mut(..len).ok_or(BadSignature)?;
+        for _ in top..total.saturating_add(start) {
+            m.double_vartime(x, tmp);
+        }
+        let mut r2 = [Limb::ZERO; MAX_LIMBS];
+        let r2_slice = r2.get_mut(..len).ok_or(BadSignature)?;
+        for _ in 0..squarings {
+            m.mul(x, x, tmp);
+            x.copy_from_slice(tmp);
+        }
+        r2_slice.copy_from_slice(x);
+        m.r2 = r2;
+        Ok(m)
+    }
+
+    fn len(&self) -> usize {
+        self.n.len()
+    }
+
+    /// `x = 2x mod n` for `x < n`, in one pass: `2x` and `2x − n`, then the one below `n`.
+    fn double_vartime(&self, x: &mut [Limb], scratch: &mut [Limb]) {
+        let mut carry = 0;
+        let mut borrow = Limb::ZERO;
+        for ((w, d), nj) in x.iter_mut().zip(scratch.iter_mut()).zip(self.n) {
+            let shifted = Limb(w.0.checked_shl(1).unwrap_or(0) | carry);
+            carry = w.0.checked_shr(WORD_BITS.saturating_sub(1)).unwrap_or(0);
+            *w = shifted;
+            (*d, borrow) = shifted.borrowing_sub(*nj, borrow);
+        }
+        // 2x ≥ n when the shift carried out or the subtraction did not borrow.
+        if carry != 0 || borrow.0 == 0 {
+            x.copy_from_slice(scratch);
+        }
+    }
+
+    /// `out = a·b·R⁻¹ mod n` for `a, b < n` (CIOS Montgomery multiplication, Koç et al. 1996),
+    /// fully reduced, with the same work whatever the values.
+    fn mul(&self, a: &[Limb], b: &[Limb], out: &mut [Limb]) {
+        let len = self.len();
+        // The running sum t (len limbs and a top limb), below 2n after every row; each row
+        // reads one buffer and writes the other, shifted down by one limb.
+        let mut buffers = [[Limb::ZERO; MAX_LIMBS + 1]; 2];
+        let [first, second] = &mut buffers;
+        let (Some(mut t), Some(mut next)) = (first.get_mut(..=len), second.get_mut(..=len)) else { return };
+        let (Some((a0, a_rest)), Some((n0, n_rest))) = (a.split_first(), self.n.split_first()) else { return };
+        for bi in b {
+            let (Some((t0, t_rest)), Some((top, low))) = (t.split_first(), next.split_last_mut()) else { return };
+            // Column 0: t0 + a0·bi, made divisible by 2^W by adding m·n0.
+            let (s, mut c1) = a0.carrying_mul_add(*bi, *t0, Limb::ZERO);
+            let m = s.wrapping_mul(self.n_inv);
+            let (_, mut c2) = m.carrying_mul_add(*n0, s, Limb::ZERO);
+            // Columns 1..len, written one limb lower.
+            for (((o, tj), aj), nj) in low.iter_mut().zip(t_rest).zip(a_rest).zip(n_rest) {
+                let (s, k1) = aj.carrying_mul_add(*bi, *tj, c1);
+                (*o, c2) = m.carrying_mul_add(*nj, s, c2);
+                c1 = k1;
+            }
+            // Column len: the top limb and both carries.
+            let (Some(t_top), Some(below_top)) = (t.last(), low.last_mut()) else { return };
+            let (s, k1) = t_top.carrying_add(c1, Limb::ZERO);
+            let (s, k2) = s.carrying_add(c2, Limb::ZERO);
+            *below_top = s;
+            *top = k1.wrapping_add(k2);
+            core::mem::swap(&mut t, &mut next);
+        }
+        // t − n is kept when t ≥ n, that is when t's top limb covers the borrow; computed and
+        // selected with a mask either way, so every product costs the same.
+        let (low, high) = t.split_at(len);
+        let top = high.first().map_or(0, |h| h.0);
+        let mut borrow = Limb::ZERO;
+        for ((o, x), y) in out.iter_mut().zip(low).zip(self.n) {
+            (*o, borrow) = x.borrowing_sub(*y, borrow);
+        }
+        // borrow is 0 or all ones; keep the difference unless it borrowed past the top limb.
+        let borrowed = borrow.0 & 1;
+        // (Behind a barrier, so that the optimizer keeps the select instead of a branch.)
+        let keep_low = core::hint::black_box(Word::from(top < borrowed).wrapping_neg());
+        for (o, x) in out.iter_mut().zip(low) {
+            o.0 = (x.0 & keep_low) | (o.0 & !keep_low);
+        }
+    }
+
+    /// `out` = `x^k` in Montgomery form, for `x` in Montgomery form and `k ≥ 1`
+    /// (left-to-right square-and-multiply over the public `k`).
+    fn pow_monty_vartime(&self, x: &[Limb], k: u32, out: &mut [Limb]) -> Result<(), BadSignature> {
+        if k == 0 {
+            return Err(BadSignature);
+        }
+        let len = self.len();
+        let mut tmp = [Limb::ZERO; MAX_LIMBS];
+        let tmp = tmp.get_mut(..len).ok_or(BadSignature)?;
+        out.copy_from_slice(x);
+        for bit in (0..31u32.saturating_sub(k.leading_zeros())).rev() {
+            self.mul(out, out, tmp);
+            if (k >> bit) & 1 == 1 {
+                self.mul(tmp, x, out);
+            } else {
+                out.copy_from_slice(tmp);
+            }
+        }
+        Ok(())
+    }
+
+    /// `out = s^e mod n` for `s < n` and an odd `e ≥ 3` (ordinary, not Montgomery, form).
+    ///
+    /// Left-to-right square-and-multiply over the public `e` with `s` in Montgomery form, except
+    /// the last product (`e` is odd, so there is one), which takes `s` itself: `s^(e−1)·R` times
+    /// `s` times `R⁻¹` is `s^e`, so no product with 1 is needed to leave Montgomery form.
+    fn pow_vartime(&self, s: &[Limb], e: u32, out: &mut [Limb]) -> Result<(), BadSignature> {
+        if e & 1 == 0 || e < 3 {
+            return Err(BadSignature);
+        }
+        let len = self.len();
+        let r2 = self.r2.get(..len).ok_or(BadSignature)?;
+        let mut base = [Limb::ZERO; MAX_LIMBS];
+        let base = base.get_mut(..len).ok_or(BadSignature)?;
+        self.mul(s, r2, base);
+        let mut acc = [Limb::ZERO; MAX_LIMBS];
+        let acc = acc.get_mut(..len).ok_or(BadSignature)?;
+        // s^(e−1) in Montgomery form: e − 1 ≥ 2 is even.
+        self.pow_monty_vartime(base, e & !1, acc)?;
+        self.mul(acc, s, out);
+        Ok(())
+    }
+}
+
+/// Bits of a limb string without leading zero bits.
+fn bit_length(x: &[Limb]) -> u32 {
+    for (i, w) in x.iter().enumerate().rev() {
+        if w.0 != 0 {
+            let below = u32::try_from(i).unwrap_or(u32::MAX).saturating_mul(WORD_BITS);
+            return below.saturating_add(WORD_BITS.saturating_sub(w.0.leading_zeros()));
+        }
+    }
+    0
 }
 
 impl Verifier for RsaPkcs1 {
@@ -253,5 +437,80 @@ fn mgf1_xor(hash: Hash, seed: &[u8], out: &mut [u8]) {
         for (o, m) in chunk.iter_mut().zip(t.as_slice()) {
             *o ^= m;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crypto_bigint::modular::{FixedMontyForm, FixedMontyParams};
+    use crypto_bigint::{Odd, U64, U4096};
+    use std::vec::Vec;
+
+    use super::*;
+
+    fn random(len: usize) -> Vec<u8> {
+        let mut v = std::vec![0u8; len];
+        getrandom::fill(&mut v).unwrap();
+        v
+    }
+
+    /// `s^e mod n` by crypto-bigint's own Montgomery exponentiation, as `n.len()` bytes.
+    fn reference(n: &[u8], e: u32, s: &[u8]) -> Vec<u8> {
+        let modulus =
+            Odd::new(U4096::from_be_slice(&[std::vec![0; MAX_BYTES - n.len()], n.to_vec()].concat())).unwrap();
+        let base = U4096::from_be_slice(&[std::vec![0; MAX_BYTES - s.len()], s.to_vec()].concat());
+        let params = FixedMontyParams::new_vartime(modulus);
+        let m = FixedMontyForm::new(&base, &params).pow(&U64::from_u32(e)).retrieve();
+        m.to_be_bytes()[MAX_BYTES - n.len()..].to_vec()
+    }
+
+    #[test]
+    fn the_public_operation_agrees_with_crypto_bigint_for_every_size_and_exponent() {
+        // Moduli of every byte length from 2048 to 4096 bits in steps that cross limb
+        // boundaries, with top bits set and not, and exponents from 3 to 2^32 − 1.
+        let mut checked = 0;
+        for bytes in [256usize, 257, 260, 263, 300, 383, 384, 385, 447, 500, 511, 512] {
+            for top in [0x80u8, 0xff, 0x01, 0x5a] {
+                let mut n = random(bytes);
+                n[0] = top.max(1);
+                n[bytes - 1] |= 1;
+                for e in [3u32, 17, 65_537, 0xffff_ffff] {
+                    let mut s = random(bytes);
+                    s[0] %= n[0].max(1);
+                    let mut out = std::vec![0u8; bytes];
+                    let in_range = public_op_vartime(&n, e, &s, &mut out).unwrap();
+                    assert!(in_range, "{bytes} bytes");
+                    assert_eq!(out, reference(&n, e, &s), "{bytes} bytes, top {top:#x}, e {e}");
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 12 * 4 * 4);
+    }
+
+    #[test]
+    fn edge_values_of_the_signature() {
+        let mut n = random(256);
+        n[0] |= 0x80;
+        n[255] |= 1;
+        let mut out = [0u8; 256];
+        // 0, 1 and n − 1 (whose odd powers are n − 1).
+        let zero = [0u8; 256];
+        assert!(public_op_vartime(&n, 65_537, &zero, &mut out).unwrap());
+        assert_eq!(out, zero);
+        let mut one = [0u8; 256];
+        one[255] = 1;
+        assert!(public_op_vartime(&n, 65_537, &one, &mut out).unwrap());
+        assert_eq!(out, one);
+        let mut minus_one = n.clone();
+        minus_one[255] -= 1;
+        assert!(public_op_vartime(&n, 3, &minus_one, &mut out).unwrap());
+        assert_eq!(&out[..], &minus_one[..]);
+        // n itself and above are out of range: computed as 0 and reported.
+        assert!(!public_op_vartime(&n, 65_537, &n, &mut out).unwrap());
+        assert_eq!(out, zero);
+        assert!(!public_op_vartime(&n, 65_537, &[0xff; 256], &mut out).unwrap());
+        // Lengths other than the modulus's are refused.
+        assert_eq!(public_op_vartime(&n, 3, &n[1..], &mut out[1..]), Err(BadSignature));
     }
 }
