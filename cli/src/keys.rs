@@ -67,7 +67,8 @@ pub struct Keyring {
     pub keys: Vec<KeySecret>,
     /// The `private_jwks` file names, as written (relative to the keys file).
     pub private_jwks: Vec<String>,
-    /// Private test keys read from those files by [`load`] (for `warden token mint` only).
+    /// Private test keys read from those files by [`load_with_private`] (for `warden token
+    /// mint` only).
     pub private: Vec<crate::testkeys::PrivateJwk>,
 }
 
@@ -137,21 +138,36 @@ pub fn parse(text: &str) -> Result<Keyring, Vec<Diagnostic>> {
     if diags.is_empty() { Ok(Keyring { keys, private_jwks, private: Vec::new() }) } else { Err(diags) }
 }
 
-/// Reads and parses a keys file, printing its diagnostics.
+/// Reads and parses a keys file, printing its diagnostics: the HMAC secrets, and the names of
+/// its `private_jwks` files, which are not read (only [`load_with_private`] needs them, for
+/// `warden token mint`; a keys file installed on a server may name dev files left behind).
 ///
 /// # Errors
 /// A one-line message after the diagnostics were printed.
 pub fn load(path: &Path) -> Result<Keyring, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read keys file {}: {e}", path.display()))?;
-    // A JWK Set given directly (e.g. a `warden key new` file): its private test keys only.
+    // A JWK Set given directly (e.g. a `warden key new` file) holds no HMAC secret.
+    if text.trim_start().starts_with('{') {
+        return Ok(Keyring::default());
+    }
+    parse(&text).map_err(|diagnostics| {
+        Report { file: SourceFile::new(path.display().to_string(), text, Snippets::Never), diagnostics }.eprint();
+        format!("keys file {} is not valid", path.display())
+    })
+}
+
+/// [`load`], and the private test keys of the `private_jwks` files (relative to the keys file)
+/// read into [`Keyring::private`]; a JWK Set file given instead of a keys file is read as such.
+///
+/// # Errors
+/// As [`load`], or a private JWK Set that cannot be read.
+pub fn load_with_private(path: &Path) -> Result<Keyring, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read keys file {}: {e}", path.display()))?;
     if text.trim_start().starts_with('{') {
         let private = crate::testkeys::read_private_set(path)?;
         return Ok(Keyring { private, ..Keyring::default() });
     }
-    let mut ring = parse(&text).map_err(|diagnostics| {
-        Report { file: SourceFile::new(path.display().to_string(), text, Snippets::Never), diagnostics }.eprint();
-        format!("keys file {} is not valid", path.display())
-    })?;
+    let mut ring = load(path)?;
     let dir = path.parent().unwrap_or(Path::new(""));
     for file in &ring.private_jwks {
         ring.private.extend(crate::testkeys::read_private_set(&dir.join(file))?);

@@ -901,3 +901,41 @@ fn a_firmware_builds_capacities_are_checked_before_flashing() {
     assert_eq!(code, 1);
     assert!(err.contains("WARDEN_MAX_RULES = \"2000\" is not a number in 1..=1024"), "{err}");
 }
+
+#[test]
+fn only_token_mint_reads_the_private_jwks_of_a_keys_file() {
+    // A keys file installed beside a policy on a server may name dev private keys that were not
+    // installed: eval and test need the HMAC secrets only; token mint says what is missing.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let keys = dir.path().join("keys.toml");
+    let text = std::fs::read_to_string(repo("policies/edge-api.keys.toml")).expect("keys");
+    assert!(text.contains("private_jwks = [\"idp.dev-private.jwks.json\"]"));
+    std::fs::write(&keys, &text).expect("write keys");
+    let keys = keys.to_str().expect("utf-8");
+    let (code, out, err) = run(&[
+        "eval",
+        "policies/edge-api.wdn",
+        "--keys",
+        keys,
+        "--method",
+        "GET",
+        "--path",
+        "/health",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, _, err) = run(&[
+        "token",
+        "mint",
+        "--keys",
+        keys,
+        "--policy",
+        "policies/edge-api.toml",
+        "--kid",
+        "idp-es256",
+        "--sub",
+        "s",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("idp.dev-private.jwks.json"), "{err}");
+}

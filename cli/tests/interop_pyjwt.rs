@@ -475,7 +475,7 @@ fn verify_jwk(id: &'static str, keyring: &warden_cli::keys::Keyring) -> Value {
 
 /// Runs the PyJWT side: tokens and PyJWT's verdicts, and the `time.time()` they were made at.
 fn mint_with_pyjwt(python: &str, scenarios: &[Scenario], engine: &Engine<'_>) -> Value {
-    let keyring = warden_cli::keys::load(&root().join("policies/edge-api.keys.toml")).unwrap();
+    let keyring = warden_cli::keys::load_with_private(&root().join("policies/edge-api.keys.toml")).unwrap();
     let leeway = engine.policy().settings.leeway_s;
     let list: Vec<Value> = scenarios
         .iter()

@@ -233,7 +233,7 @@ fn mac(alg: Alg, key: &[u8], data: &[u8]) -> Result<Vec<u8>, String> {
 /// # Errors
 /// A missing key or a bad `--claim`.
 pub fn mint(a: &MintArgs) -> Result<Minted, String> {
-    let keyring = keys::load(&a.keys)?;
+    let keyring = keys::load_with_private(&a.keys)?;
     let signer = a.key.as_deref().unwrap_or(&a.kid);
     let secret = keyring.get(signer);
     let private = keyring.private.iter().find(|k| k.kid == signer);
