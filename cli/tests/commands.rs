@@ -912,17 +912,8 @@ fn only_token_mint_reads_the_private_jwks_of_a_keys_file() {
     assert!(text.contains("private_jwks = [\"idp.dev-private.jwks.json\"]"));
     std::fs::write(&keys, &text).expect("write keys");
     let keys = keys.to_str().expect("utf-8");
-    let (code, out, err) = run(&[
-        "eval",
-        "policies/edge-api.wdn",
-        "--keys",
-        keys,
-        "--method",
-        "GET",
-        "--path",
-        "/health",
-        "--json",
-    ]);
+    let (code, out, err) =
+        run(&["eval", "policies/edge-api.wdn", "--keys", keys, "--method", "GET", "--path", "/health", "--json"]);
     assert_eq!(code, 0, "{out}{err}");
     let (code, _, err) = run(&[
         "token",
