@@ -12,7 +12,14 @@ use std::{env, fs, path::PathBuf};
 const CAPACITIES: &[(&str, &str, u32, u32, u32, &str)] = &[
     ("WARDEN_MAX_RULES", "MAX_RULES", 128, 1, 1024, "Rules in one policy."),
     ("WARDEN_MAX_ROLES", "MAX_ROLES", 64, 1, 64, "Distinct role names in one policy (a role set is a 64-bit mask)."),
-    ("WARDEN_MAX_KEYS", "MAX_KEYS", 8, 1, 64, "HMAC verification keys (`[[key]]`) in one policy."),
+    (
+        "WARDEN_MAX_KEYS",
+        "MAX_KEYS",
+        16,
+        1,
+        64,
+        "Verification keys in one policy: HMAC `[[key]]`s plus every JWK of its key sets.",
+    ),
     (
         "WARDEN_MAX_CREDENTIALS",
         "MAX_CREDENTIALS",

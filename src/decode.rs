@@ -15,7 +15,7 @@ use heapless::Vec;
 use crate::error::LoadError;
 use crate::policy::{
     Alg, CorsSettings, Credential, CredentialKind, IpRange, KeySpec, MethodSet, OnNoMatch, OriginPattern, OriginSet,
-    PolicyBody, RangeSet, RoleSet, Rule, Scheme, Settings,
+    PolicyBody, PublicKey, RangeSet, RoleSet, Rule, Scheme, Settings,
 };
 
 type Result<T> = core::result::Result<T, LoadError>;
@@ -106,12 +106,18 @@ impl<'a> Reader<'a> {
     }
 
     fn alg(&mut self) -> Result<Alg> {
-        match self.tag()? {
-            0 => Ok(Alg::Hs256),
-            1 => Ok(Alg::Hs384),
-            2 => Ok(Alg::Hs512),
-            _ => Err(BAD),
-        }
+        let tag = usize::try_from(self.tag()?).map_err(|_| BAD)?;
+        Alg::ALL.get(tag).copied().ok_or(BAD)
+    }
+
+    fn public_key(&mut self) -> Result<PublicKey<'a>> {
+        Ok(match self.tag()? {
+            0 => PublicKey::Secret,
+            1 => PublicKey::Rsa { n: self.bytes()?, e: self.u32()? },
+            2 => PublicKey::Ec { sec1: self.bytes()? },
+            3 => PublicKey::Ed25519 { a: self.array()? },
+            _ => return Err(BAD),
+        })
     }
 
     fn scheme(&mut self) -> Result<Scheme> {
@@ -130,6 +136,7 @@ impl<'a> Reader<'a> {
             issuer: self.option(Self::str)?,
             audience: self.option(Self::str)?,
             roles_claim: self.str()?,
+            public_key: self.public_key()?,
         })
     }
 

@@ -22,7 +22,7 @@ use crate::ip::{self, Addr};
 use crate::json::JStr;
 pub use crate::load::KeyMaterial;
 use crate::load::{self, Loaded};
-use crate::mac::MacKey;
+use crate::mac::MacSlot;
 use crate::origin::Origin;
 use crate::path::{NormPath, Shape};
 use crate::policy::{CredentialKind, MethodSet, OriginSet, PolicyBody, RangeSet, RoleSet, Rule, Scheme};
@@ -47,7 +47,7 @@ pub enum SignatureState {
 pub struct Engine<'a> {
     pub(crate) info: BlobInfo,
     pub(crate) policy: PolicyBody<'a>,
-    pub(crate) macs: heapless::Vec<MacKey, MAX_KEYS>,
+    pub(crate) macs: heapless::Vec<MacSlot, MAX_KEYS>,
     /// Shape of each rule's path pattern, by rule index (worked out at load).
     pub(crate) shapes: heapless::Vec<Shape, MAX_RULES>,
     pub(crate) max_iterations: u32,

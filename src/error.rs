@@ -134,6 +134,14 @@ pub enum LoadError {
     },
     /// The keyring names the same key id twice.
     KeyringDuplicate,
+    /// The policy's key number `key` needs an algorithm this build lacks (the core's cargo
+    /// features `rsa`, `ecdsa` and `eddsa` choose the public-key algorithms).
+    UnsupportedAlgorithm {
+        /// Index of the key in the policy.
+        key: usize,
+        /// The algorithm.
+        alg: crate::policy::Alg,
+    },
 }
 
 /// Which invariant of a compiled policy is broken.
@@ -180,6 +188,12 @@ pub enum Invalid {
         /// Rule index.
         rule: usize,
     },
+    /// A key's public key does not fit its algorithm (wrong key type, an RSA modulus outside
+    /// 2048–4096 bits or an even exponent, a point not on the curve or of small order).
+    PublicKey {
+        /// Key index.
+        key: usize,
+    },
 }
 
 impl fmt::Display for Invalid {
@@ -202,6 +216,7 @@ impl fmt::Display for Invalid {
             Self::TokenOnlyCheck { rule } => {
                 write!(f, "rule #{rule} sets require_mfa or max_auth_age_s but accepts no bearer tokens")
             }
+            Self::PublicKey { key } => write!(f, "key #{key} has a public key that does not fit its algorithm"),
         }
     }
 }
@@ -250,11 +265,28 @@ impl fmt::Display for LoadError {
                 write!(f, "secret for the policy's key #{key} is shorter than {min} bytes (RFC 7518 §3.2)")
             }
             Self::KeyringDuplicate => f.write_str("keyring names a key id twice"),
+            Self::UnsupportedAlgorithm { key, alg } => write!(
+                f,
+                "the policy's key #{key} needs {} but this build has no {} support (enable the core's `{}` feature)",
+                alg.name(),
+                alg.name(),
+                feature_of(*alg)
+            ),
         }
     }
 }
 
 impl core::error::Error for LoadError {}
+
+/// The core's cargo feature that provides `alg`.
+const fn feature_of(alg: crate::policy::Alg) -> &'static str {
+    match alg.family() {
+        crate::policy::KeyFamily::Hmac => "default",
+        crate::policy::KeyFamily::Rsa => "rsa",
+        crate::policy::KeyFamily::Ec => "ecdsa",
+        crate::policy::KeyFamily::Okp => "eddsa",
+    }
+}
 
 impl fmt::Display for EncodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

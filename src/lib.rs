@@ -38,6 +38,7 @@ pub mod path;
 pub mod policy;
 mod reason;
 mod request;
+mod signature;
 mod token;
 
 pub use decision::{Decision, Roles, Subject};
@@ -62,6 +63,30 @@ pub mod internal {
             dst.copy_from_slice(t);
         }
         (out, t.len())
+    }
+
+    /// Verifies a public-key JWS signature as the engine does: `None` when this build lacks
+    /// `alg` or `key` is not a usable key for it (the loader would refuse it), else whether
+    /// `signature` verifies over `message`.
+    #[must_use]
+    pub fn verify_signature_vartime(
+        alg: Alg,
+        key: &crate::policy::PublicKey<'_>,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Option<bool> {
+        let v = crate::signature::verifier(alg)?;
+        if !v.key_ok_vartime(key) {
+            return None;
+        }
+        Some(v.verify_vartime(key, message, signature).is_ok())
+    }
+
+    /// Whether the loader accepts `key` for `alg`: `None` when this build lacks `alg` (or it
+    /// is an HMAC algorithm, whose key is no public key).
+    #[must_use]
+    pub fn public_key_usable(alg: Alg, key: &crate::policy::PublicKey<'_>) -> Option<bool> {
+        crate::signature::verifier(alg).map(|v| v.key_ok_vartime(key))
     }
 
     /// PBKDF2-HMAC-SHA256 as the engine runs it for Basic credentials.

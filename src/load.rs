@@ -7,10 +7,11 @@ use crate::blob;
 use crate::capacity::{MAX_KEYS, MAX_NAME};
 use crate::error::{Invalid, LoadError};
 use crate::ip;
-use crate::mac::MacKey;
+use crate::mac::{MacKey, MacSlot};
 use crate::origin;
 use crate::path;
-use crate::policy::{CredentialKind, PolicyBody, Scheme};
+use crate::policy::{CredentialKind, KeySpec, PolicyBody, PublicKey, Scheme};
+use crate::signature;
 
 /// A secret from the keyring: the HMAC key for the policy's `[[key]]` with this `id`.
 #[derive(Clone, Copy)]
@@ -30,7 +31,7 @@ impl core::fmt::Debug for KeyMaterial<'_> {
 pub(crate) struct Loaded<'a> {
     pub(crate) info: blob::BlobInfo,
     pub(crate) policy: PolicyBody<'a>,
-    pub(crate) macs: heapless::Vec<MacKey, MAX_KEYS>,
+    pub(crate) macs: heapless::Vec<MacSlot, MAX_KEYS>,
     pub(crate) max_iterations: u32,
 }
 
@@ -58,7 +59,7 @@ pub(crate) fn load<'a>(
     Ok(Loaded { info, policy, macs, max_iterations })
 }
 
-fn keys(policy: &PolicyBody<'_>, keyring: &[KeyMaterial<'_>]) -> Result<heapless::Vec<MacKey, MAX_KEYS>, LoadError> {
+fn keys(policy: &PolicyBody<'_>, keyring: &[KeyMaterial<'_>]) -> Result<heapless::Vec<MacSlot, MAX_KEYS>, LoadError> {
     for (i, a) in keyring.iter().enumerate() {
         if keyring.iter().skip(i.saturating_add(1)).any(|b| b.id == a.id) {
             return Err(LoadError::KeyringDuplicate);
@@ -66,14 +67,33 @@ fn keys(policy: &PolicyBody<'_>, keyring: &[KeyMaterial<'_>]) -> Result<heapless
     }
     let mut macs = heapless::Vec::new();
     for (i, spec) in policy.keys.iter().enumerate() {
+        if !spec.alg.is_hmac() {
+            // A public key: nothing from the keyring, and never an HMAC state (its bytes are no
+            // HMAC secret, the CVE-2016-10555 class); the slot keeps the indices aligned.
+            macs.push(MacSlot::Public).map_err(|_| LoadError::BodyMalformed)?;
+            continue;
+        }
         let material = keyring.iter().find(|k| k.id == spec.id).ok_or(LoadError::KeyMissing { key: i })?;
         let min = spec.alg.output_len();
         if material.secret.len() < min {
             return Err(LoadError::KeyTooShort { key: i, min });
         }
-        macs.push(MacKey::new(spec.alg, material.secret)).map_err(|_| LoadError::BodyMalformed)?;
+        macs.push(MacSlot::Hmac(MacKey::new(spec.alg, material.secret))).map_err(|_| LoadError::BodyMalformed)?;
     }
     Ok(macs)
+}
+
+/// A key's verification material fits its algorithm, and this build verifies that algorithm.
+fn public_key(i: usize, k: &KeySpec<'_>) -> Result<(), LoadError> {
+    if k.alg.is_hmac() {
+        return if k.public_key == PublicKey::Secret {
+            Ok(())
+        } else {
+            Err(LoadError::Invalid(Invalid::PublicKey { key: i }))
+        };
+    }
+    let verifier = signature::verifier(k.alg).ok_or(LoadError::UnsupportedAlgorithm { key: i, alg: k.alg })?;
+    if verifier.key_ok_vartime(&k.public_key) { Ok(()) } else { Err(LoadError::Invalid(Invalid::PublicKey { key: i })) }
 }
 
 /// Names, ids, rule names: non-empty, bounded, no control bytes.
@@ -133,6 +153,9 @@ fn validate(p: &PolicyBody<'_>) -> Result<(), LoadError> {
     }
     if !unique(p.keys.iter().map(|k| k.id)) {
         return bad(Invalid::Duplicate);
+    }
+    for (i, k) in p.keys.iter().enumerate() {
+        public_key(i, k)?;
     }
     let mut salt_len = None;
     for (i, c) in p.credentials.iter().enumerate() {

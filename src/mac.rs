@@ -127,7 +127,55 @@ pub(crate) fn sha256(parts: &[&[u8]]) -> [u8; 32] {
     bytes256(&h.finish())
 }
 
-/// A MAC tag of up to 64 bytes.
+/// A SHA-2 function, for the public-key algorithms (RSA, ECDSA) that hash the signing input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(feature = "rsa"), allow(dead_code, reason = "RSA uses every hash, ECDSA two, EdDSA none"))]
+pub(crate) enum Hash {
+    /// SHA-256.
+    Sha256,
+    /// SHA-384.
+    Sha384,
+    /// SHA-512.
+    Sha512,
+}
+
+#[cfg_attr(not(feature = "rsa"), allow(dead_code, reason = "RSA uses every hash, ECDSA two, EdDSA none"))]
+impl Hash {
+    /// Output length in bytes.
+    pub(crate) const fn len(self) -> usize {
+        match self {
+            Self::Sha256 => 32,
+            Self::Sha384 => 48,
+            Self::Sha512 => 64,
+        }
+    }
+
+    /// The hash of the concatenation of `parts`.
+    pub(crate) fn digest(self, parts: &[&[u8]]) -> Tag {
+        let mut bytes = [0u8; 64];
+        let len = self.len();
+        match self {
+            Self::Sha256 => {
+                if let Some(dst) = bytes.get_mut(..32) {
+                    dst.copy_from_slice(&sha256(parts));
+                }
+            }
+            Self::Sha384 | Self::Sha512 => {
+                let mut h = Sha512State::resume(if self == Self::Sha384 { IV384 } else { IV512 }, 0);
+                for p in parts {
+                    h.update(p);
+                }
+                let full = bytes512(&h.finish());
+                if let (Some(dst), Some(src)) = (bytes.get_mut(..len), full.get(..len)) {
+                    dst.copy_from_slice(src);
+                }
+            }
+        }
+        Tag { bytes, len }
+    }
+}
+
+/// A MAC tag or a digest, of up to 64 bytes.
 #[derive(Clone, Copy)]
 pub(crate) struct Tag {
     bytes: [u8; 64],
@@ -166,7 +214,17 @@ impl MacKey {
     /// HMAC accepts keys of any length; the keyring enforces RFC 7518's minimum before this.
     pub(crate) fn new(alg: Alg, key: &[u8]) -> Self {
         match alg {
-            Alg::Hs256 => {
+            // Only HMAC keys get here (the loader keeps public keys out); SHA-256 stands in.
+            Alg::Hs256
+            | Alg::Rs256
+            | Alg::Rs384
+            | Alg::Rs512
+            | Alg::Ps256
+            | Alg::Ps384
+            | Alg::Ps512
+            | Alg::Es256
+            | Alg::Es384
+            | Alg::EdDsa => {
                 let mut k = [0u8; 64];
                 if key.len() > 64 {
                     if let Some(dst) = k.get_mut(..32) {
@@ -248,6 +306,16 @@ impl MacKey {
     }
 }
 
+/// What the engine keeps for one policy key: HMAC state for an HMAC key, nothing for a public
+/// key (whose bytes stay in the compiled policy and never become an HMAC key).
+#[derive(Clone, Debug)]
+pub(crate) enum MacSlot {
+    /// An HMAC key's precomputed state.
+    Hmac(MacKey),
+    /// A public key.
+    Public,
+}
+
 /// PBKDF2-HMAC-SHA256 (RFC 8018 §5.2) with a 32-byte output, running `max_iterations`
 /// iterations whatever `iterations` is, and returning the block after `iterations`.
 ///
@@ -298,6 +366,22 @@ mod tests {
         assert_eq!(sha256(&[two]).to_vec(), hex("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"));
         assert_eq!(sha256(&[&two[..10], &two[10..]]), sha256(&[two]));
         assert_eq!(sha256(&[b""]).to_vec(), hex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+    }
+
+    #[test]
+    fn sha384_and_sha512_match_fips_180_examples() {
+        // FIPS 180-4 examples for "abc".
+        assert_eq!(
+            Hash::Sha384.digest(&[b"a", b"bc"]).as_slice().to_vec(),
+            hex("cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7")
+        );
+        assert_eq!(
+            Hash::Sha512.digest(&[b"abc"]).as_slice().to_vec(),
+            hex(
+                "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"
+            )
+        );
+        assert_eq!(Hash::Sha256.digest(&[b"abc"]).as_slice(), &sha256(&[b"abc"]));
     }
 
     #[test]

@@ -86,7 +86,7 @@ impl CorsSettings<'static> {
         Self { allow_headers: "authorization, content-type", max_age_s: 600, allow_credentials: false };
 }
 
-/// JWT HMAC algorithm.
+/// A JWS algorithm (RFC 7518 §3.1, RFC 8037 §3.1): the one algorithm a key verifies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Alg {
     /// HMAC-SHA-256.
@@ -95,38 +95,108 @@ pub enum Alg {
     Hs384,
     /// HMAC-SHA-512.
     Hs512,
+    /// RSASSA-PKCS1-v1_5 with SHA-256.
+    Rs256,
+    /// RSASSA-PKCS1-v1_5 with SHA-384.
+    Rs384,
+    /// RSASSA-PKCS1-v1_5 with SHA-512.
+    Rs512,
+    /// RSASSA-PSS with SHA-256, MGF1 with SHA-256, 32-byte salt.
+    Ps256,
+    /// RSASSA-PSS with SHA-384, MGF1 with SHA-384, 48-byte salt.
+    Ps384,
+    /// RSASSA-PSS with SHA-512, MGF1 with SHA-512, 64-byte salt.
+    Ps512,
+    /// ECDSA on P-256 with SHA-256.
+    Es256,
+    /// ECDSA on P-384 with SHA-384.
+    Es384,
+    /// EdDSA; Warden verifies the Ed25519 curve only (RFC 8037).
+    EdDsa,
+}
+
+/// The key type an algorithm needs (the JWK `kty`, RFC 7518 §6.1, RFC 8037 §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyFamily {
+    /// A shared secret (`oct`): HMAC; the secret comes from the keyring.
+    Hmac,
+    /// An RSA public key (`RSA`).
+    Rsa,
+    /// An elliptic-curve point (`EC`).
+    Ec,
+    /// An Edwards-curve point (`OKP`).
+    Okp,
 }
 
 impl Alg {
-    /// The JOSE name (`HS256`, …).
+    /// Every algorithm, in wire order.
+    pub const ALL: [Self; 12] = [
+        Self::Hs256,
+        Self::Hs384,
+        Self::Hs512,
+        Self::Rs256,
+        Self::Rs384,
+        Self::Rs512,
+        Self::Ps256,
+        Self::Ps384,
+        Self::Ps512,
+        Self::Es256,
+        Self::Es384,
+        Self::EdDsa,
+    ];
+
+    /// The JOSE name (`HS256`, `RS256`, …, `EdDSA`).
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
             Self::Hs256 => "HS256",
             Self::Hs384 => "HS384",
             Self::Hs512 => "HS512",
+            Self::Rs256 => "RS256",
+            Self::Rs384 => "RS384",
+            Self::Rs512 => "RS512",
+            Self::Ps256 => "PS256",
+            Self::Ps384 => "PS384",
+            Self::Ps512 => "PS512",
+            Self::Es256 => "ES256",
+            Self::Es384 => "ES384",
+            Self::EdDsa => "EdDSA",
         }
     }
 
-    /// MAC length in bytes, which is also the shortest key RFC 7518 §3.2 allows.
+    /// The key type this algorithm verifies with.
+    #[must_use]
+    pub const fn family(self) -> KeyFamily {
+        match self {
+            Self::Hs256 | Self::Hs384 | Self::Hs512 => KeyFamily::Hmac,
+            Self::Rs256 | Self::Rs384 | Self::Rs512 | Self::Ps256 | Self::Ps384 | Self::Ps512 => KeyFamily::Rsa,
+            Self::Es256 | Self::Es384 => KeyFamily::Ec,
+            Self::EdDsa => KeyFamily::Okp,
+        }
+    }
+
+    /// Whether this is an HMAC algorithm (its key is a secret from the keyring).
+    #[must_use]
+    pub const fn is_hmac(self) -> bool {
+        matches!(self.family(), KeyFamily::Hmac)
+    }
+
+    /// For HMAC, the MAC length in bytes, which is also the shortest key RFC 7518 §3.2 allows;
+    /// for the public-key algorithms, the hash length (ECDSA's and EdDSA's signatures are twice
+    /// the field size, RSA's as long as the modulus).
     #[must_use]
     pub const fn output_len(self) -> usize {
         match self {
-            Self::Hs256 => 32,
-            Self::Hs384 => 48,
-            Self::Hs512 => 64,
+            Self::Hs256 | Self::Rs256 | Self::Ps256 | Self::Es256 => 32,
+            Self::Hs384 | Self::Rs384 | Self::Ps384 | Self::Es384 => 48,
+            Self::Hs512 | Self::Rs512 | Self::Ps512 | Self::EdDsa => 64,
         }
     }
 
     /// Parses a JOSE `alg` value; exact and case-sensitive as RFC 7515 requires.
     #[must_use]
     pub fn from_name(name: &[u8]) -> Option<Self> {
-        match name {
-            b"HS256" => Some(Self::Hs256),
-            b"HS384" => Some(Self::Hs384),
-            b"HS512" => Some(Self::Hs512),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|a| a.name().as_bytes() == name)
     }
 }
 
@@ -143,6 +213,54 @@ pub struct KeySpec<'a> {
     pub audience: Option<&'a str>,
     /// Name of the array claim holding role names (`scope` is always read too).
     pub roles_claim: &'a str,
+    /// The verification key: a public key compiled from a JWK Set, or [`PublicKey::Secret`]
+    /// for HMAC (the secret is never in the policy; it comes from the keyring at load).
+    #[serde(borrow)]
+    pub public_key: PublicKey<'a>,
+}
+
+/// A public verification key, as compiled from a JWK (RFC 7517, RFC 7518 §6, RFC 8037 §2).
+/// Public keys are not secrets: they live in the compiled policy and are read in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PublicKey<'a> {
+    /// No public key: an HMAC key, whose secret comes from the keyring.
+    Secret,
+    /// An RSA public key (RFC 8017 §3.1).
+    Rsa {
+        /// Modulus, big-endian without leading zero bytes, 2048 to 4096 bits.
+        #[serde(borrow)]
+        n: &'a [u8],
+        /// Public exponent: odd, at least 3.
+        e: u32,
+    },
+    /// A point on P-256 (ES256) or P-384 (ES384), SEC1 uncompressed: `04 ‖ x ‖ y`.
+    Ec {
+        /// 65 bytes for P-256, 97 for P-384.
+        #[serde(borrow)]
+        sec1: &'a [u8],
+    },
+    /// An Ed25519 public key, the 32-byte encoding of RFC 8032 §5.1.2.
+    Ed25519 {
+        /// The encoded point.
+        a: [u8; 32],
+    },
+}
+
+impl PublicKey<'_> {
+    /// The key's size in bits, as `warden inspect` reports it: the RSA modulus length, the
+    /// curve's field size, 0 for an HMAC key.
+    #[must_use]
+    pub fn bits(&self) -> usize {
+        match self {
+            Self::Secret => 0,
+            Self::Rsa { n, .. } => {
+                let lead = n.first().map_or(0, |b| b.leading_zeros());
+                n.len().saturating_mul(8).saturating_sub(usize::try_from(lead).unwrap_or(0))
+            }
+            Self::Ec { sec1 } => sec1.len().saturating_sub(1).saturating_mul(4),
+            Self::Ed25519 { .. } => 256,
+        }
+    }
 }
 
 /// A `[[credential]]`.

@@ -1,17 +1,20 @@
-//! JWT (RFC 7519, JWS compact serialization RFC 7515, HS256/384/512): decision rows 10–16.
+//! JWT (RFC 7519, JWS compact serialization RFC 7515; HMAC and the public-key algorithms of
+//! [`crate::signature`]): decision rows 10–16.
 //!
-//! The token is public input and is parsed with ordinary code. The MAC is computed with every
-//! candidate key (the `kid`'s key, or every key of the header's `alg` when there is no `kid`)
-//! and compared in constant time; the claims are parsed and checked whatever the MAC says, and
-//! the candidate whose MAC verified is selected with masks. Claim types follow RFC 7519
+//! The token is public input and is parsed with ordinary code. The signature is checked with
+//! every candidate key (the `kid`'s key, or every key of the header's `alg` when there is no
+//! `kid`): an HMAC key's MAC is computed and compared in constant time, a public key's
+//! signature verified (public data, variable-time). The claims are parsed and checked whatever
+//! the signature says, and the candidate that verified is selected with masks. Claim types follow RFC 7519
 //! strictly: a registered claim of the wrong type makes the token malformed, never "absent".
 
 use crate::base64::{Base64Error, decode_url_vartime};
 use crate::capacity::{MAX_CLAIM_ELEMENTS, MAX_KEYS, MAX_NAME, MAX_SUBJECT, MAX_TOKEN_HEADER, MAX_TOKEN_PAYLOAD};
 use crate::ct::{self, Choice};
 use crate::json::{self, JStr, JsonError, Value};
-use crate::mac::MacKey;
+use crate::mac::MacSlot;
 use crate::policy::{Alg, KeySpec, PolicyBody};
+use crate::signature::{self, MAX_SIGNATURE};
 
 /// What a presented bearer token amounts to. Public fields are derived from the token alone;
 /// `mac_ok`, `issuer_ok`, `audience_ok`, `key` and `roles` depend on key material.
@@ -295,13 +298,13 @@ fn roles_from(v: Option<Value<'_>>, scope: Option<JStr<'_>>, names: &[&str]) -> 
 }
 
 /// Bytes of scratch a token check needs: decoded header, payload and signature.
-pub(crate) const SCRATCH: usize = MAX_TOKEN_HEADER + MAX_TOKEN_PAYLOAD + 64;
+pub(crate) const SCRATCH: usize = MAX_TOKEN_HEADER + MAX_TOKEN_PAYLOAD + MAX_SIGNATURE;
 
 /// Checks a bearer token, decoding into `scratch` (at least [`SCRATCH`] bytes, kept by the
 /// caller so the result can borrow the claims).
 pub(crate) fn check<'b>(
     policy: &PolicyBody<'_>,
-    macs: &[MacKey],
+    macs: &[MacSlot],
     token: &[u8],
     now: u64,
     scratch: &'b mut [u8],
@@ -359,14 +362,17 @@ pub(crate) fn check<'b>(
     };
     out.unknown_key = !out.alg_rejected && matches!(kid_index, Some(None));
 
-    // Candidates: the kid's key, or every key of this alg. With none, key 0 stands in so
-    // that a rejected token costs about as much as a verified one.
+    // Candidates: the kid's key, or every key of this alg. With none, the first key of the
+    // header's alg (else key 0) stands in, so that a token with an unknown `kid` costs what a
+    // verified one of its algorithm costs.
     let is_candidate = |i: usize, spec: &KeySpec<'_>| match kid_index {
         Some(Some(k)) => k == i,
         Some(None) => false,
         None => Some(spec.alg) == alg,
     };
     let any_candidate = policy.keys.iter().enumerate().any(|(i, k)| is_candidate(i, k));
+    let stand_in =
+        if any_candidate { usize::MAX } else { policy.keys.iter().position(|k| Some(k.alg) == alg).unwrap_or(0) };
 
     // Row 14: time (public claims against public `now`).
     let leeway = u64::from(policy.settings.leeway_s);
@@ -383,11 +389,15 @@ pub(crate) fn check<'b>(
     let mut first = true;
     for (i, (spec, mac)) in policy.keys.iter().zip(macs).enumerate() {
         let candidate = is_candidate(i, spec);
-        if !(candidate || (!any_candidate && i == 0)) {
+        if !(candidate || i == stand_in) {
             continue;
         }
-        let tag = mac.tag(&[signing_input]);
-        let ok = tag.ct_eq(sig) & Choice::from(u8::from(candidate && !out.alg_rejected));
+        // The key's own algorithm decides how it verifies, never the header's.
+        let verified = match mac {
+            MacSlot::Hmac(mac) => mac.tag(&[signing_input]).ct_eq(sig),
+            MacSlot::Public => Choice::from(u8::from(verify_public_vartime(spec, signing_input, sig))),
+        };
+        let ok = verified & Choice::from(u8::from(candidate && !out.alg_rejected));
         let issuer_ok = spec.issuer.is_none_or(|want| claims.iss.is_some_and(|iss| iss.eq(want.as_bytes())));
         // RFC 7519 §4.1.3: a present `aud` must name this recipient; a key without `audience`
         // identifies with no audience, so it takes only tokens without `aud`.
@@ -409,6 +419,12 @@ pub(crate) fn check<'b>(
     out
 }
 
+/// Whether a public key verifies the signature (public data only).
+fn verify_public_vartime(spec: &KeySpec<'_>, signing_input: &[u8], sig: &[u8]) -> bool {
+    // Loading refuses a key whose algorithm this build lacks, so the lookup always succeeds.
+    signature::verifier(spec.alg).is_some_and(|v| v.verify_vartime(&spec.public_key, signing_input, sig).is_ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -417,7 +433,14 @@ mod tests {
     fn scope_and_roles_claims_map_to_known_roles_only() {
         let names = ["admin", "ops", "deployer"];
         let payload = br#"{"roles":["ops","nobody"],"scope":"read deployer  admin x"}"#;
-        let keys = [KeySpec { id: "k", alg: Alg::Hs256, issuer: None, audience: None, roles_claim: "roles" }];
+        let keys = [KeySpec {
+            id: "k",
+            alg: Alg::Hs256,
+            issuer: None,
+            audience: None,
+            roles_claim: "roles",
+            public_key: crate::policy::PublicKey::Secret,
+        }];
         let claims = parse_claims(payload, &keys).unwrap();
         let set = roles_from(claims.roles[0], claims.scope, &names);
         assert_eq!(set, 0b111);
@@ -425,7 +448,14 @@ mod tests {
 
     #[test]
     fn registered_claims_of_the_wrong_type_are_malformed() {
-        let keys = [KeySpec { id: "k", alg: Alg::Hs256, issuer: None, audience: None, roles_claim: "roles" }];
+        let keys = [KeySpec {
+            id: "k",
+            alg: Alg::Hs256,
+            issuer: None,
+            audience: None,
+            roles_claim: "roles",
+            public_key: crate::policy::PublicKey::Secret,
+        }];
         for bad in [
             &br#"{"exp":"1800000000"}"#[..],
             br#"{"exp":-1.5}"#,
@@ -447,14 +477,28 @@ mod tests {
 
     #[test]
     fn fractional_and_exponent_dates_are_floored() {
-        let keys = [KeySpec { id: "k", alg: Alg::Hs256, issuer: None, audience: None, roles_claim: "roles" }];
+        let keys = [KeySpec {
+            id: "k",
+            alg: Alg::Hs256,
+            issuer: None,
+            audience: None,
+            roles_claim: "roles",
+            public_key: crate::policy::PublicKey::Secret,
+        }];
         let c = parse_claims(br#"{"exp":1.5,"nbf":17e2,"iat":1767225600.999,"auth_time":1E+3}"#, &keys).unwrap();
         assert_eq!((c.exp, c.nbf, c.iat, c.auth_time), (Some(1), Some(1700), Some(1_767_225_600), Some(1000)));
     }
 
     #[test]
     fn null_optional_claims_are_absent_but_still_count_as_present_for_duplicates() {
-        let keys = [KeySpec { id: "k", alg: Alg::Hs256, issuer: None, audience: None, roles_claim: "roles" }];
+        let keys = [KeySpec {
+            id: "k",
+            alg: Alg::Hs256,
+            issuer: None,
+            audience: None,
+            roles_claim: "roles",
+            public_key: crate::policy::PublicKey::Secret,
+        }];
         let c = parse_claims(br#"{"exp":1,"iss":null,"aud":null,"roles":null,"sub":null,"amr":null}"#, &keys).unwrap();
         assert!(c.iss.is_none() && c.aud.is_none() && c.roles[0].is_none() && c.sub.is_none() && c.amr.is_none());
         // The dates "MUST be a number": null is not one.

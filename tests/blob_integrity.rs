@@ -38,7 +38,8 @@ fn trailing_bytes_and_foreign_versions_are_refused() {
     blob.push(0);
     assert_eq!(Engine::load(&blob, &keyring()).unwrap_err(), LoadError::LengthMismatch);
     blob.pop();
-    // Version 1 stored patterns with their escapes: its blobs must be compiled again.
+    // Version 1 stored patterns with their escapes and had no public keys: its blobs must be
+    // compiled again.
     let current = warden::blob::FORMAT_VERSION;
     for foreign in [1, current + 1] {
         blob[4..6].copy_from_slice(&foreign.to_le_bytes());
@@ -129,7 +130,7 @@ fn a_blob_is_checked_against_another_builds_capacities() {
     assert_eq!(info.tables.check(&Capacities { rules, ..small }), Ok(()));
     // The defaults are build.rs's, whatever this build set.
     let defaults = Capacities::defaults();
-    assert_eq!((defaults.rules, defaults.keys, defaults.methods), (128, 8, 16));
+    assert_eq!((defaults.rules, defaults.keys, defaults.methods), (128, 16, 16));
 }
 
 #[test]

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use warden::policy::{Alg, KeySpec};
+use warden::policy::{Alg, KeySpec, PublicKey};
 use warden::{Engine, KeyMaterial};
 
 fn hex(s: &str) -> Vec<u8> {
@@ -36,9 +36,16 @@ fn rfc_7515_appendix_a1_verifies_before_exp_and_is_expired_after() {
     use base64ct::{Base64UrlUnpadded, Encoding};
     let key = Base64UrlUnpadded::decode_vec(K).unwrap();
     let mut body = body();
-    body.keys = [KeySpec { id: "rfc7515", alg: Alg::Hs256, issuer: Some("joe"), audience: None, roles_claim: "roles" }]
-        .into_iter()
-        .collect();
+    body.keys = [KeySpec {
+        id: "rfc7515",
+        alg: Alg::Hs256,
+        issuer: Some("joe"),
+        audience: None,
+        roles_claim: "roles",
+        public_key: PublicKey::Secret,
+    }]
+    .into_iter()
+    .collect();
     body.rules[4].roles_any = warden::policy::RoleSet::EMPTY;
     let blob = blob_of(&body, None);
     let e = Engine::load(&blob, &[KeyMaterial { id: "rfc7515", secret: &key }]).unwrap();

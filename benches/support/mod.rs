@@ -28,7 +28,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use warden::policy::{
     Alg, CorsSettings, Credential, CredentialKind, IpRange, KeySpec, MethodSet, OriginPattern, OriginSet, PolicyBody,
-    RangeSet, RoleSet, Rule, Scheme, Settings,
+    PublicKey, RangeSet, RoleSet, Rule, Scheme, Settings,
 };
 use warden::{Engine, Header, KeyMaterial, Request};
 
@@ -188,6 +188,7 @@ pub fn body(rules: &[RuleSpec]) -> PolicyBody<'static> {
             issuer: Some(ISSUER),
             audience: Some(AUDIENCE),
             roles_claim: "roles",
+            public_key: PublicKey::Secret,
         }]
         .into_iter()
         .collect(),
@@ -464,6 +465,36 @@ pub mod example {
         Case { name, method: method.into(), path: path.into(), headers: all, ip: Some(ip.parse().unwrap()), expect }
     }
 
+    /// Public-key tokens of the example's identity provider (policies/idp.jwks.json), valid until
+    /// 2100 so that other libraries' clock checks pass too: (alg, kid, token). Made with
+    /// `warden token mint --keys policies/edge-api.keys.toml --policy policies/edge-api.toml
+    /// --now 1767225600 --exp 4102444800 --kid KID --sub alice --roles orders:read`.
+    pub const PUBLIC_KEY_TOKENS: [(&str, &str, &str); 3] = [
+        (
+            "ES256",
+            "idp-es256",
+            "eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImlkcC1lczI1NiJ9.eyJzdWIiOiJhbGljZSIsImlzcyI6Imh0dHBzOi8vaWRwLmV4YW1wbGUuY29tIiwiYXVkIjoiZWRnZS1hcGkiLCJpYXQiOjE3NjcyMjU2MDAsImV4cCI6NDEwMjQ0NDgwMCwicm9sZXMiOlsib3JkZXJzOnJlYWQiXX0.nxClfsu3kLLGpTdJobs_iUxu9Ip9wJqaxpghZVCiTXqqp-k8DCixBnIc3S6u-LiziVMb-exqz13WuKog9FEr1w",
+        ),
+        (
+            "EdDSA",
+            "idp",
+            "eyJhbGciOiJFZERTQSIsInR5cCI6IkpXVCIsImtpZCI6ImlkcCJ9.eyJzdWIiOiJhbGljZSIsImlzcyI6Imh0dHBzOi8vaWRwLmV4YW1wbGUuY29tIiwiYXVkIjoiZWRnZS1hcGkiLCJpYXQiOjE3NjcyMjU2MDAsImV4cCI6NDEwMjQ0NDgwMCwicm9sZXMiOlsib3JkZXJzOnJlYWQiXX0.IqxlsKIinnWJ_EC-TaB60bFVzmZZpOarOaJ6HalpLp9iSemDadvxa6cg4-htr05udR_TnjV_1rfuLdDPWG4oDw",
+        ),
+        (
+            "RS256",
+            "idp-rs256",
+            "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImlkcC1yczI1NiJ9.eyJzdWIiOiJhbGljZSIsImlzcyI6Imh0dHBzOi8vaWRwLmV4YW1wbGUuY29tIiwiYXVkIjoiZWRnZS1hcGkiLCJpYXQiOjE3NjcyMjU2MDAsImV4cCI6NDEwMjQ0NDgwMCwicm9sZXMiOlsib3JkZXJzOnJlYWQiXX0.eTIVSe40AhuFiGe6_ljeTvEQVUvNVZ4qN3g3Ymz1u1bUCXt0JTTX3aBMqKJmdlK7niwFmboX1zmEdR5eHk4r4rEoPoX3oZ9_XtQ56jx0jptXXq7ix0XxxswoHbE-9acREjCImWguEpyBc8r6EaYFE7plIhrCmYGyAXUtDiPD91t04Oc9tAQ5gK4tHpxWa2rEzYlgngyPfShNXHJGVelUz9hEOp47S3sWdMIkaxNgSKzoB7nYUs49_7AYXt48rag2it1fzsTd1JdcWJ6lIrN4-_wcdD8rNOQFrsnpxokXZqATcHWqNmB7z2icpmw3A3T_mR64tM0NLv0teWFwUJvsnw",
+        ),
+    ];
+
+    /// The same token with one signature character changed (still canonical base64url).
+    pub fn tampered(token: &str) -> String {
+        let mut bad = token.to_owned().into_bytes();
+        let at = bad.len() - 10;
+        bad[at] = if bad[at] == b'A' { b'B' } else { b'A' };
+        String::from_utf8(bad).unwrap()
+    }
+
     /// Requests of every benchmarked kind against the example policy.
     pub fn cases() -> Vec<Case> {
         let keys = keys();
@@ -483,6 +514,17 @@ pub mod example {
         let ip = "198.18.0.7";
         vec![
             case("jwt_allow", "GET", orders, ip, &[origin.clone(), bearer(&good)], (200, "allowed")),
+            case("es256_allow", "GET", orders, ip, &[origin.clone(), bearer(PUBLIC_KEY_TOKENS[0].2)], (200, "allowed")),
+            case("eddsa_allow", "GET", orders, ip, &[origin.clone(), bearer(PUBLIC_KEY_TOKENS[1].2)], (200, "allowed")),
+            case("rs256_allow", "GET", orders, ip, &[origin.clone(), bearer(PUBLIC_KEY_TOKENS[2].2)], (200, "allowed")),
+            case(
+                "rs256_bad_signature_401",
+                "GET",
+                orders,
+                ip,
+                &[origin.clone(), bearer(&tampered(PUBLIC_KEY_TOKENS[2].2))],
+                (401, "token_bad_signature"),
+            ),
             case(
                 "api_key_allow",
                 "POST",

@@ -27,7 +27,7 @@ pub fn load_blob(path: &Path, show_warnings: bool) -> Result<Vec<u8>, String> {
     }
     let text = String::from_utf8(bytes)
         .map_err(|_| format!("{} is neither a compiled policy nor UTF-8 TOML", path.display()))?;
-    let out = compile::compile(&text);
+    let out = compile::compile_at(&text, path);
     let file = SourceFile::new(path.display().to_string(), text, Snippets::Allowed);
     let shown: Vec<_> = out.diagnostics.into_iter().filter(|d| d.is_error() || show_warnings).collect();
     if !shown.is_empty() {

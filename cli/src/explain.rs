@@ -25,7 +25,7 @@ pub const ROWS: [&str; 18] = [
     "header, token or Basic value does not parse",
     "API key, Basic user or password is wrong",
     "token alg is not the key's / kid is unknown",
-    "token MAC does not verify",
+    "token signature (MAC or public-key) does not verify",
     "token expired / not yet valid",
     "token iss / aud mismatch",
     "step-up needed: no mfa in amr / auth too old",

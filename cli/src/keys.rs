@@ -1,10 +1,15 @@
 //! The keys file (docs/policy.md, "The keys file"): HMAC secrets for a policy's `[[key]]` ids, kept out of the policy.
 //!
 //! ```toml
+//! private_jwks = ["idp.dev-private.jwks.json"]   # optional: test keys for `warden token mint`
+//!
 //! [[key]]
 //! id = "2026-q4"
 //! secret_b64 = "…"      # or secret_hex = "…"; base64 standard or URL-safe, padding optional
 //! ```
+//!
+//! `private_jwks` names private JWK Set files (relative to the keys file) that only
+//! `warden token mint` reads; the engine's keyring holds the HMAC secrets alone.
 //!
 //! Diagnostics about this file never quote it: it is all secrets.
 
@@ -20,6 +25,8 @@ use crate::encoding::{from_b64_any, from_hex};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct KeysSource {
+    #[serde(default)]
+    private_jwks: Vec<Spanned<String>>,
     #[serde(default)]
     key: Vec<Spanned<KeySecretSource>>,
 }
@@ -58,6 +65,11 @@ impl core::fmt::Debug for KeySecret {
 pub struct Keyring {
     /// The secrets, in file order.
     pub keys: Vec<KeySecret>,
+    /// The `private_jwks` file names, as written (relative to the keys file).
+    pub private_jwks: Vec<String>,
+    /// Private test keys read from those files by [`load_with_private`] (for `warden token
+    /// mint` only).
+    pub private: Vec<crate::testkeys::PrivateJwk>,
 }
 
 impl Keyring {
@@ -122,19 +134,45 @@ pub fn parse(text: &str) -> Result<Keyring, Vec<Diagnostic>> {
             Err(d) => diags.push(d),
         }
     }
-    if diags.is_empty() { Ok(Keyring { keys }) } else { Err(diags) }
+    let private_jwks = src.private_jwks.iter().map(|p| p.get_ref().clone()).collect();
+    if diags.is_empty() { Ok(Keyring { keys, private_jwks, private: Vec::new() }) } else { Err(diags) }
 }
 
-/// Reads and parses a keys file, printing its diagnostics.
+/// Reads and parses a keys file, printing its diagnostics: the HMAC secrets, and the names of
+/// its `private_jwks` files, which are not read (only [`load_with_private`] needs them, for
+/// `warden token mint`; a keys file installed on a server may name dev files left behind).
 ///
 /// # Errors
 /// A one-line message after the diagnostics were printed.
 pub fn load(path: &Path) -> Result<Keyring, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read keys file {}: {e}", path.display()))?;
+    // A JWK Set given directly (e.g. a `warden key new` file) holds no HMAC secret.
+    if text.trim_start().starts_with('{') {
+        return Ok(Keyring::default());
+    }
     parse(&text).map_err(|diagnostics| {
         Report { file: SourceFile::new(path.display().to_string(), text, Snippets::Never), diagnostics }.eprint();
         format!("keys file {} is not valid", path.display())
     })
+}
+
+/// [`load`], and the private test keys of the `private_jwks` files (relative to the keys file)
+/// read into [`Keyring::private`]; a JWK Set file given instead of a keys file is read as such.
+///
+/// # Errors
+/// As [`load`], or a private JWK Set that cannot be read.
+pub fn load_with_private(path: &Path) -> Result<Keyring, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read keys file {}: {e}", path.display()))?;
+    if text.trim_start().starts_with('{') {
+        let private = crate::testkeys::read_private_set(path)?;
+        return Ok(Keyring { private, ..Keyring::default() });
+    }
+    let mut ring = load(path)?;
+    let dir = path.parent().unwrap_or(Path::new(""));
+    for file in &ring.private_jwks {
+        ring.private.extend(crate::testkeys::read_private_set(&dir.join(file))?);
+    }
+    Ok(ring)
 }
 
 /// Where the secrets of a keyring came from, for messages about a missing one.

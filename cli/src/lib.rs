@@ -35,12 +35,14 @@ pub mod coverage;
 pub mod diag;
 pub mod encoding;
 pub mod explain;
+pub mod jwks;
 pub mod keys;
 pub mod lint;
 pub mod outcome;
 pub mod password;
 pub mod request;
 pub mod source;
+pub mod testkeys;
 
 use std::ffi::OsString;
 

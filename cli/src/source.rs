@@ -83,14 +83,17 @@ pub struct DefaultsSource {
     pub origins: Option<StrList>,
 }
 
-/// `[[key]]`.
+/// `[[key]]`: an HMAC key (`id`, `alg`; the secret is in the keys file), or the public keys of
+/// a JWK Set file (`jwks`; `id` and `alg` then optional defaults for its JWKs).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeySource {
-    /// JWT `kid`.
-    pub id: Spanned<String>,
-    /// `HS256`, `HS384` or `HS512`.
-    pub alg: Spanned<String>,
+    /// JWT `kid`; with `jwks`, the table's name and the key id of a JWK without `kid`.
+    pub id: Option<Spanned<String>>,
+    /// `HS256`, `HS384`, `HS512`; with `jwks`, the algorithm of a JWK without `alg`.
+    pub alg: Option<Spanned<String>>,
+    /// A JWK Set file (RFC 7517 §5) of public keys, relative to the policy file.
+    pub jwks: Option<Spanned<String>>,
     /// Required `iss`.
     pub issuer: Option<Spanned<String>>,
     /// Required member of `aud`.

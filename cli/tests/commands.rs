@@ -495,7 +495,7 @@ fn usage_errors_exit_1_and_help_exits_0() {
     assert_eq!(run(&[]).0, 1);
     assert_eq!(run(&["frobnicate"]).0, 1);
     assert_eq!(run(&["eval", "policies/edge-api.toml"]).0, 1, "missing --method/--path");
-    assert_eq!(run(&["key", "new", "--alg", "RS256"]).0, 1);
+    assert_eq!(run(&["key", "new", "--alg", "RS999"]).0, 1);
     assert_eq!(run(&["token", "mint", "--keys", "x", "--kid", "k", "--sub", "s", "--ttl", "1w"]).0, 1);
     let (code, out, _) = run(&["--help"]);
     assert_eq!(code, 0);
@@ -553,7 +553,8 @@ fn inspect_shows_version_signature_sizes_tables_and_rules() {
             "max_auth_age_s"
         ]
     );
-    assert_eq!(keys_of(&j["keys"][0]), ["id", "alg", "issuer", "audience", "roles_claim"]);
+    assert_eq!(keys_of(&j["keys"][0]), ["id", "alg", "issuer", "audience", "roles_claim", "kty", "bits", "thumbprint"]);
+    assert_eq!((&j["keys"][0]["kty"], &j["keys"][0]["bits"]), (&"hmac".into(), &serde_json::Value::Null));
     assert_eq!(keys_of(&j["credentials"][0]), ["id", "kind", "user", "iterations", "roles"]);
     assert!(!out.contains("dadc9de4"), "inspect must not print credential digests");
     let (_, out, _) = run(&["inspect", "policies/edge-api.wdn", "--json"]);
@@ -572,6 +573,7 @@ fn compile_writes_beside_the_policy_and_refuses_a_short_sign_key() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = dir.path().join("edge.toml");
     std::fs::copy(repo("policies/edge-api.toml"), &p).expect("copy");
+    std::fs::copy(repo("policies/idp.jwks.json"), dir.path().join("idp.jwks.json")).expect("copy the JWK Set");
     let (code, _, err) = run(&["compile", p.to_str().expect("utf-8")]);
     assert_eq!(code, 0, "{err}");
     let blob = std::fs::read(dir.path().join("edge.wdn")).expect("default output");
@@ -898,4 +900,33 @@ fn a_firmware_builds_capacities_are_checked_before_flashing() {
     let (code, _, err) = run(&["check", policy, "--capacities", bad.to_str().expect("UTF-8 path")]);
     assert_eq!(code, 1);
     assert!(err.contains("WARDEN_MAX_RULES = \"2000\" is not a number in 1..=1024"), "{err}");
+}
+
+#[test]
+fn only_token_mint_reads_the_private_jwks_of_a_keys_file() {
+    // A keys file installed beside a policy on a server may name dev private keys that were not
+    // installed: eval and test need the HMAC secrets only; token mint says what is missing.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let keys = dir.path().join("keys.toml");
+    let text = std::fs::read_to_string(repo("policies/edge-api.keys.toml")).expect("keys");
+    assert!(text.contains("private_jwks = [\"idp.dev-private.jwks.json\"]"));
+    std::fs::write(&keys, &text).expect("write keys");
+    let keys = keys.to_str().expect("utf-8");
+    let (code, out, err) =
+        run(&["eval", "policies/edge-api.wdn", "--keys", keys, "--method", "GET", "--path", "/health", "--json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, _, err) = run(&[
+        "token",
+        "mint",
+        "--keys",
+        keys,
+        "--policy",
+        "policies/edge-api.toml",
+        "--kid",
+        "idp-es256",
+        "--sub",
+        "s",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("idp.dev-private.jwks.json"), "{err}");
 }

@@ -27,7 +27,7 @@ fn policies() -> Vec<PathBuf> {
 
 fn compile(policy: &Path, sign_key: Option<&[u8]>) -> Vec<u8> {
     let text = std::fs::read_to_string(policy).expect("read policy");
-    let out = warden_cli::compile::compile(&text);
+    let out = warden_cli::compile::compile_at(&text, policy);
     let compiled =
         out.compiled.unwrap_or_else(|| panic!("{} does not compile: {:#?}", policy.display(), out.diagnostics));
     compiled.encode(sign_key).expect("encode")

@@ -1,5 +1,6 @@
 //! Tokens minted by another implementation (the `jsonwebtoken` crate) verify in Warden, for
-//! HS256/HS384/HS512, with and without `kid`, with `aud` as a string and as an array.
+//! HS256/HS384/HS512 and every public-key algorithm (the identity provider keys of the example
+//! policy), with and without `kid`, with `aud` as a string and as an array.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test code")]
 
 use std::path::Path;
@@ -105,4 +106,40 @@ fn jsonwebtoken_tokens_fail_the_same_way_warden_says() {
     let c = claims(Some("https://auth.example.com"), Some(Aud::One("edge-api")));
     let t = mint(Algorithm::HS256, Some("2026-q4"), "ops-hs512", &c);
     assert_eq!(decide(&t, "/api/v1/orders/7").1, "token_bad_signature");
+}
+
+/// Every public-key algorithm: tokens that `jsonwebtoken` signs with the example identity
+/// provider's dev private keys (policies/idp.dev-private.jwks.json, exported as DER) verify,
+/// with `kid` and without (then tried against the policy's keys of the header's `alg`).
+#[test]
+fn every_public_key_algorithm_from_jsonwebtoken_with_and_without_kid() {
+    use serde_json_like::Aud;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let keys = warden_cli::testkeys::read_private_set(&root.join("policies/idp.dev-private.jwks.json")).unwrap();
+    let c = claims(Some("https://idp.example.com"), Some(Aud::One("edge-api")));
+    let mut seen = Vec::new();
+    for k in &keys {
+        let der = k.der().unwrap();
+        let (alg, key) = match k.alg.name() {
+            "RS256" => (Algorithm::RS256, EncodingKey::from_rsa_der(&der)),
+            "RS384" => (Algorithm::RS384, EncodingKey::from_rsa_der(&der)),
+            "RS512" => (Algorithm::RS512, EncodingKey::from_rsa_der(&der)),
+            "PS256" => (Algorithm::PS256, EncodingKey::from_rsa_der(&der)),
+            "PS384" => (Algorithm::PS384, EncodingKey::from_rsa_der(&der)),
+            "PS512" => (Algorithm::PS512, EncodingKey::from_rsa_der(&der)),
+            "ES256" => (Algorithm::ES256, EncodingKey::from_ec_der(&der)),
+            "ES384" => (Algorithm::ES384, EncodingKey::from_ec_der(&der)),
+            "EdDSA" => (Algorithm::EdDSA, EncodingKey::from_ed_der(&der)),
+            other => panic!("unexpected dev key algorithm {other}"),
+        };
+        for kid in [Some(k.kid.as_str()), None] {
+            let mut header = Header::new(alg);
+            header.kid = kid.map(str::to_owned);
+            let t = encode(&header, &c, &key).unwrap();
+            assert_eq!(decide(&t, "/api/v1/orders/7"), (200, "allowed", Some("interop".into())), "{alg:?} kid {kid:?}");
+        }
+        seen.push(k.alg.name());
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, ["ES256", "ES384", "EdDSA", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512"]);
 }

@@ -1,6 +1,8 @@
 //! Tokens minted by PyJWT (the JWT library of most Python services) decided by Warden on the
 //! example policy, beside the `jsonwebtoken` interop test: `time.time()` float dates, `aud` as a
-//! string and as an array, with and without `kid`, HS256/384/512, and the failures (wrong
+//! string and as an array, with and without `kid`, every algorithm (HS256/384/512 with the keys
+//! file's secrets; RS256/384/512, PS256/384/512, ES256, ES384 and EdDSA with the identity
+//! provider's dev private keys, `policies/idp.dev-private.jwks.json`), and the failures (wrong
 //! audience, expired, not yet valid, wrong issuer, wrong key, step-up age) with the reasons
 //! SPEC §4 gives. PyJWT's own verdict on each token, with the same key, issuer, audience and
 //! leeway, is checked too, so every place the two disagree is written down here.
@@ -9,9 +11,9 @@
 //! from `interop/pyjwt-requirements.txt` (pinned, hash-checked) and runs
 //! `WARDEN_PYJWT_PYTHON=target/pyjwt-venv/bin/python cargo test -p warden-cli --test interop_pyjwt -- --ignored`.
 //!
-//! Each scenario names the key that signs it by a [`Signer`]; the public-key algorithms are one
-//! more `Signer` variant (a private JWK for signing, its public half for PyJWT's check) and
-//! their scenarios, with `cryptography` added to the requirements.
+//! Each scenario names the key that signs it by a [`Signer`]: an HMAC secret (PyJWT gets it as
+//! an `oct` JWK) or a private JWK (PyJWT signs with it through `cryptography` and verifies with
+//! its public half, the JWK the policy compiled).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
 
 use std::io::Write as _;
@@ -30,6 +32,8 @@ fn root() -> PathBuf {
 enum Signer {
     /// The HMAC secret of this key id in `policies/edge-api.keys.toml`.
     Hmac(&'static str),
+    /// The private JWK of this key id in the dev private keys the keys file names.
+    Private(&'static str),
 }
 
 /// What PyJWT's own `decode` says of the token, with the key's issuer, audience and the
@@ -333,21 +337,145 @@ fn scenarios() -> Vec<Scenario> {
         sc.ip = Some("10.1.2.3");
         v.push(sc);
     }
+    v.extend(public_key_scenarios());
     v
 }
 
-fn jwk_of(signer: Signer, keyring: &warden_cli::keys::Keyring) -> Value {
+/// Claims the identity provider's keys require (iss, aud `edge-api`), role `orders:read`.
+fn idp_reader() -> Value {
+    json!({
+        "sub": "py-idp-reader", "iss": "https://idp.example.com", "aud": "edge-api",
+        "iat": now_plus(0.0), "exp": now_plus(600.0), "roles": ["orders:read"],
+    })
+}
+
+/// Every public-key algorithm with and without `kid`, and the failures of each family.
+fn public_key_scenarios() -> Vec<Scenario> {
+    use PyJwt::{Accepts, Raises};
+    use Signer::Private;
+    let s = |name: &'static str, alg, signer, meant_for, kid, claims, warden, pyjwt| Scenario {
+        name,
+        alg,
+        signer,
+        meant_for,
+        kid,
+        claims,
+        method: "GET",
+        path: "/api/v1/orders/7",
+        ip: None,
+        warden,
+        pyjwt,
+    };
+    let allowed = (200, "allowed");
+    let mut v = Vec::new();
+    // The Ed25519 JWK of the set has no kid: it is the key `idp` (the table's id).
+    for (alg, kid, with_kid, without_kid) in [
+        ("RS256", "idp-rs256", "rs256 with kid", "rs256 without kid"),
+        ("RS384", "idp-rs384", "rs384 with kid (3072 bits)", "rs384 without kid"),
+        ("RS512", "idp-rs512", "rs512 with kid (4096 bits)", "rs512 without kid"),
+        ("PS256", "idp-ps256", "ps256 with kid", "ps256 without kid"),
+        ("PS384", "idp-ps384", "ps384 with kid", "ps384 without kid"),
+        ("PS512", "idp-ps512", "ps512 with kid", "ps512 without kid"),
+        ("ES256", "idp-es256", "es256 with kid", "es256 without kid"),
+        ("ES384", "idp-es384", "es384 with kid", "es384 without kid"),
+        ("EdDSA", "idp", "eddsa with kid", "eddsa without kid"),
+    ] {
+        v.push(s(with_kid, alg, Private(kid), kid, Some(kid), idp_reader(), allowed, Accepts));
+        v.push(s(without_kid, alg, Private(kid), kid, None, idp_reader(), allowed, Accepts));
+    }
+    v.extend([
+        // Another RSA key of the set signs for the RS256 key's kid.
+        s(
+            "rs256 signed by another RSA key",
+            "RS256",
+            Private("idp-ps256"),
+            "idp-rs256",
+            Some("idp-rs256"),
+            idp_reader(),
+            (401, "token_bad_signature"),
+            Raises("InvalidSignatureError"),
+        ),
+        s(
+            "ps256 for another audience",
+            "PS256",
+            Private("idp-ps256"),
+            "idp-ps256",
+            Some("idp-ps256"),
+            with(idp_reader(), "aud", json!(["billing-service"])),
+            (401, "token_audience_mismatch"),
+            Raises("InvalidAudienceError"),
+        ),
+        s(
+            "es256 expired beyond the leeway",
+            "ES256",
+            Private("idp-es256"),
+            "idp-es256",
+            Some("idp-es256"),
+            with(idp_reader(), "exp", now_plus(-90.5)),
+            (401, "token_expired"),
+            Raises("ExpiredSignatureError"),
+        ),
+        s(
+            "es384 from another issuer",
+            "ES384",
+            Private("idp-es384"),
+            "idp-es384",
+            Some("idp-es384"),
+            with(idp_reader(), "iss", json!("https://auth.example.com")),
+            (401, "token_issuer_mismatch"),
+            Raises("InvalidIssuerError"),
+        ),
+        s(
+            "eddsa without the role",
+            "EdDSA",
+            Private("idp"),
+            "idp",
+            None,
+            with(idp_reader(), "roles", json!(["guest"])),
+            (403, "insufficient_role"),
+            Accepts,
+        ),
+        s(
+            "eddsa not yet valid",
+            "EdDSA",
+            Private("idp"),
+            "idp",
+            Some("idp"),
+            with(idp_reader(), "nbf", now_plus(300.25)),
+            (401, "token_not_yet_valid"),
+            Raises("ImmatureSignatureError"),
+        ),
+    ]);
+    v
+}
+
+fn private_key<'k>(keyring: &'k warden_cli::keys::Keyring, id: &str) -> &'k warden_cli::testkeys::PrivateJwk {
+    keyring.private.iter().find(|k| k.kid == id).unwrap_or_else(|| panic!("no private JWK {id}"))
+}
+
+/// The JWK the scenario signs with.
+fn signing_jwk(signer: Signer, keyring: &warden_cli::keys::Keyring) -> Value {
     match signer {
         Signer::Hmac(id) => {
             let secret = keyring.get(id).unwrap_or_else(|| panic!("no secret for {id}"));
             json!({ "kty": "oct", "k": warden_cli::encoding::b64url_nopad(secret) })
         }
+        Signer::Private(id) => private_key(keyring, id).private_jwk(),
+    }
+}
+
+/// The JWK PyJWT verifies with: the secret of an HMAC key, the public JWK of the others.
+fn verify_jwk(id: &'static str, keyring: &warden_cli::keys::Keyring) -> Value {
+    if keyring.get(id).is_some() {
+        signing_jwk(Signer::Hmac(id), keyring)
+    } else {
+        private_key(keyring, id).public_jwk()
     }
 }
 
 /// Runs the PyJWT side: tokens and PyJWT's verdicts, and the `time.time()` they were made at.
 fn mint_with_pyjwt(python: &str, scenarios: &[Scenario], engine: &Engine<'_>) -> Value {
-    let keyring = warden_cli::keys::load(&root().join("policies/edge-api.keys.toml")).unwrap();
+    let keyring = warden_cli::keys::load_with_private(&root().join("policies/edge-api.keys.toml")).unwrap();
     let leeway = engine.policy().settings.leeway_s;
     let list: Vec<Value> = scenarios
         .iter()
@@ -355,8 +483,8 @@ fn mint_with_pyjwt(python: &str, scenarios: &[Scenario], engine: &Engine<'_>) ->
             let key = engine.policy().keys.iter().find(|k| k.id == sc.meant_for).expect("a policy key");
             json!({
                 "name": sc.name, "alg": sc.alg, "kid": sc.kid, "claims": sc.claims,
-                "signing_jwk": jwk_of(sc.signer, &keyring),
-                "verify_jwk": jwk_of(Signer::Hmac(sc.meant_for), &keyring),
+                "signing_jwk": signing_jwk(sc.signer, &keyring),
+                "verify_jwk": verify_jwk(sc.meant_for, &keyring),
                 "issuer": key.issuer, "audience": key.audience, "leeway": leeway,
             })
         })
@@ -398,6 +526,11 @@ fn pyjwt_tokens_are_decided_as_the_spec_says() {
     for (sc, t) in scenarios.iter().zip(tokens) {
         let token = t["token"].as_str().unwrap();
         let payload = warden_cli::encoding::from_b64_any(token.split('.').nth(1).unwrap()).unwrap();
+        // PyJWT wrote the header the scenario asks for: its algorithm, and a kid or none.
+        let header: Value =
+            serde_json::from_slice(&warden_cli::encoding::from_b64_any(token.split('.').next().unwrap()).unwrap())
+                .unwrap();
+        assert_eq!((header["alg"].as_str(), header["kid"].as_str()), (Some(sc.alg), sc.kid), "{}", sc.name);
         let auth = format!("Bearer {token}");
         let headers = [Header::new(b"authorization", auth.as_bytes())];
         let mut request = Request::new(sc.method.as_bytes(), sc.path.as_bytes(), now).with_headers(&headers);

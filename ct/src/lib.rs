@@ -30,7 +30,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 use warden::policy::{
     Alg, CorsSettings, Credential, CredentialKind, IpRange, KeySpec, MethodSet, OriginPattern, OriginSet, PolicyBody,
-    RangeSet, RoleSet, Rule, Scheme, Settings,
+    PublicKey, RangeSet, RoleSet, Rule, Scheme, Settings,
 };
 use warden::{Decision, Engine, Header, KeyMaterial, Request};
 
@@ -118,11 +118,50 @@ fn common(rules: Vec<Rule<'static>>) -> PolicyBody<'static> {
                 issuer: Some(ISSUER),
                 audience: Some("edge-api"),
                 roles_claim: "roles",
+                public_key: PublicKey::Secret,
             },
             // Every key names the audience the fixture tokens carry (a key without one refuses
             // every `aud`, RFC 7519 §4.1.3).
-            KeySpec { id: "k384", alg: Alg::Hs384, issuer: None, audience: Some("edge-api"), roles_claim: "roles" },
-            KeySpec { id: "k512", alg: Alg::Hs512, issuer: None, audience: Some("edge-api"), roles_claim: "roles" },
+            KeySpec {
+                id: "k384",
+                alg: Alg::Hs384,
+                issuer: None,
+                audience: Some("edge-api"),
+                roles_claim: "roles",
+                public_key: PublicKey::Secret,
+            },
+            KeySpec {
+                id: "k512",
+                alg: Alg::Hs512,
+                issuer: None,
+                audience: Some("edge-api"),
+                roles_claim: "roles",
+                public_key: PublicKey::Secret,
+            },
+            KeySpec {
+                id: "r256",
+                alg: Alg::Rs256,
+                issuer: Some(ISSUER),
+                audience: Some("edge-api"),
+                roles_claim: "roles",
+                public_key: pk::public(Alg::Rs256),
+            },
+            KeySpec {
+                id: "e256",
+                alg: Alg::Es256,
+                issuer: Some(ISSUER),
+                audience: Some("edge-api"),
+                roles_claim: "roles",
+                public_key: pk::public(Alg::Es256),
+            },
+            KeySpec {
+                id: "ed25",
+                alg: Alg::EdDsa,
+                issuer: Some(ISSUER),
+                audience: Some("edge-api"),
+                roles_claim: "roles",
+                public_key: pk::public(Alg::EdDsa),
+            },
         ]
         .into_iter()
         .collect(),
@@ -239,6 +278,8 @@ pub fn jws(alg: Alg, header: &str, claims: &str, secret: &[u8]) -> String {
         Alg::Hs256 => hmac_tag::<Hmac<Sha256>>(secret, &input),
         Alg::Hs384 => hmac_tag::<Hmac<Sha384>>(secret, &input),
         Alg::Hs512 => hmac_tag::<Hmac<Sha512>>(secret, &input),
+        // Public-key tokens are signed by `jws_signed`.
+        _ => Vec::new(),
     };
     format!("{input}.{}", Base64UrlUnpadded::encode_string(&tag))
 }
@@ -307,6 +348,88 @@ impl Claims {
 #[must_use]
 pub fn token(header_alg: &str, kid: &str, claims: &Claims, secret: &[u8]) -> String {
     jws(Alg::Hs256, &format!(r#"{{"alg":"{header_alg}","typ":"JWT","kid":"{kid}"}}"#), &claims.json(), secret)
+}
+
+/// Public-key fixture tokens: the RSA key of RFC 7515 A.2, the P-256 key of A.3 and the Ed25519
+/// key of RFC 8037 A.4 (test keys with published private halves). None of this is secret.
+pub mod pk {
+    use base64ct::{Base64UrlUnpadded, Encoding};
+    use warden::policy::{Alg, PublicKey};
+
+    const A2_N: &str = "ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ";
+    const A2_D: &str = "Eq5xpGnNCivDflJsRQBXHx1hdR1k6Ulwe2JZD50LpXyWPEAeP88vLNO97IjlA7_GQ5sLKMgvfTeXZx9SE-7YwVol2NXOoAJe46sui395IW_GO-pWJ1O0BkTGoVEn2bKVRUCgu-GjBVaYLU6f3l9kJfFNS3E0QbVdxzubSu3Mkqzjkn439X0M_V51gfpRLI9JYanrC4D4qAdGcopV_0ZHHzQlBjudU2QvXt4ehNYTCBr6XCLQUShb1juUO1ZdiYoFaFQT5Tw8bGUl_x_jTj3ccPDVZFD9pIuhLhBOneufuBiB4cS98l2SR_RQyGWSeWjnczT0QU91p1DhOVRuOopznQ";
+    const A2_P: &str = "4BzEEOtIpmVdVEZNCqS7baC4crd0pqnRH_5IB3jw3bcxGn6QLvnEtfdUdiYrqBdss1l58BQ3KhooKeQTa9AB0Hw_Py5PJdTJNPY8cQn7ouZ2KKDcmnPGBY5t7yLc1QlQ5xHdwW1VhvKn-nXqhJTBgIPgtldC-KDV5z-y2XDwGUc";
+    const A2_Q: &str = "uQPEfgmVtjL0Uyyx88GZFF1fOunH3-7cepKmtH4pxhtCoHqpWmT8YAmZxaewHgHAjLYsp1ZSe7zFYHj7C6ul7TjeLQeZD_YwD66t62wDmpe_HlB-TnBA-njbglfIsRLtXlnDzQkv5dTltRJ11BKBBypeeF6689rjcJIDEz9RWdc";
+    const A3_D: &str = "jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI";
+    const A4_D: &str = "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A";
+
+    fn b64(s: &str) -> Vec<u8> {
+        Base64UrlUnpadded::decode_vec(s).unwrap()
+    }
+
+    /// The fixture's public key for `alg` (RS256, ES256 or EdDSA).
+    #[must_use]
+    pub fn public(alg: Alg) -> PublicKey<'static> {
+        match alg {
+            Alg::Rs256 => PublicKey::Rsa { n: Box::leak(b64(A2_N).into_boxed_slice()), e: 65537 },
+            Alg::Es256 => {
+                let k = p256::ecdsa::SigningKey::from_slice(&b64(A3_D)).unwrap();
+                PublicKey::Ec {
+                    sec1: Box::leak(k.verifying_key().to_sec1_point(false).as_bytes().to_vec().into_boxed_slice()),
+                }
+            }
+            _ => {
+                let d: [u8; 32] = b64(A4_D).try_into().unwrap();
+                PublicKey::Ed25519 { a: ed25519_dalek::SigningKey::from_bytes(&d).verifying_key().to_bytes() }
+            }
+        }
+    }
+
+    /// The signature of `input` with the fixture key of `alg`.
+    #[must_use]
+    pub fn sign(alg: Alg, input: &str) -> Vec<u8> {
+        use rsa::signature::{SignatureEncoding, Signer};
+        match alg {
+            Alg::Rs256 => {
+                let u = |s: &str| rsa::BoxedUint::from_be_slice_vartime(&b64(s));
+                let k = rsa::PrivateKey::from_components(
+                    u(A2_N),
+                    rsa::BoxedUint::from(65537u64),
+                    u(A2_D),
+                    vec![u(A2_P), u(A2_Q)],
+                )
+                .unwrap();
+                rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(k).sign(input.as_bytes()).to_vec()
+            }
+            Alg::Es256 => {
+                let s: p256::ecdsa::Signature =
+                    p256::ecdsa::SigningKey::from_slice(&b64(A3_D)).unwrap().sign(input.as_bytes());
+                s.to_bytes().to_vec()
+            }
+            _ => {
+                let d: [u8; 32] = b64(A4_D).try_into().unwrap();
+                ed25519_dalek::SigningKey::from_bytes(&d).sign(input.as_bytes()).to_bytes().to_vec()
+            }
+        }
+    }
+
+    /// A token for `kid` (4 bytes) signed with the fixture key of `alg`; `tamper` changes one
+    /// byte in the middle of the signature (same length).
+    #[must_use]
+    pub fn token(alg: Alg, kid: &str, claims: &super::Claims, tamper: bool) -> String {
+        let header = format!(r#"{{"alg":"{}","typ":"JWT","kid":"{kid}"}}"#, alg.name());
+        let input = format!(
+            "{}.{}",
+            Base64UrlUnpadded::encode_string(header.as_bytes()),
+            Base64UrlUnpadded::encode_string(claims.json().as_bytes())
+        );
+        let mut sig = sign(alg, &input);
+        if tamper {
+            let mid = sig.len() / 2;
+            sig[mid] ^= 0x40;
+        }
+        format!("{input}.{}", Base64UrlUnpadded::encode_string(&sig))
+    }
 }
 
 /// `Basic base64(user:password)`.
@@ -433,6 +556,31 @@ pub fn cases() -> Vec<Case> {
     )));
     v.push(c(jwt, "jwt-blocked-ip", "GET", "/api/x", "ip_blocked").bearer(&good(&ok)).ip("203.0.113.9"));
     v.push(c(jwt, "jwt-ip-not-allowed", "GET", "/api/x", "ip_not_allowed").bearer(&good(&ok)).ip("192.0.2.1"));
+
+    // Classes jwt-rs256, jwt-es256, jwt-eddsa: GET /api/x, one token of each public-key
+    // algorithm (public data only: no secret is involved in these decisions).
+    for (alg, kid, class, short) in [
+        (Alg::Rs256, "r256", "jwt-rs256", "rs256"),
+        (Alg::Es256, "e256", "jwt-es256", "es256"),
+        (Alg::EdDsa, "ed25", "jwt-eddsa", "eddsa"),
+    ] {
+        let class = Some(class);
+        let t = |claims: &Claims, tamper: bool| pk::token(alg, kid, claims, tamper);
+        v.push(c(class, &format!("{short}-allowed"), "GET", "/api/x", "allowed").bearer(&t(&ok, false)));
+        v.push(
+            c(class, &format!("{short}-bad-signature"), "GET", "/api/x", "token_bad_signature").bearer(&t(&ok, true)),
+        );
+        v.push(c(class, &format!("{short}-expired"), "GET", "/api/x", "token_expired").bearer(&t(&expired, false)));
+        v.push(
+            c(class, &format!("{short}-insufficient-role"), "GET", "/api/x", "insufficient_role")
+                .bearer(&t(&guest, false)),
+        );
+        v.push(
+            c(class, &format!("{short}-blocked-ip"), "GET", "/api/x", "ip_blocked")
+                .bearer(&t(&ok, false))
+                .ip("203.0.113.9"),
+        );
+    }
 
     // Class jwt-step-up: DELETE /api/x (mfa and auth age required).
     let step = Some("jwt-step-up");

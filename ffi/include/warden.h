@@ -113,6 +113,9 @@ enum warden_result
   WARDEN_RESULT_KEY_TOO_SHORT = 1214,
   // Load: the keyring names the same key id twice.
   WARDEN_RESULT_KEYRING_DUPLICATE = 1215,
+  // Load: a key of the policy needs a public-key algorithm this build lacks (the core's
+  // cargo features `rsa`, `ecdsa`, `eddsa`).
+  WARDEN_RESULT_UNSUPPORTED_ALGORITHM = 1216,
   // Load: refused for a reason newer than this list.
   WARDEN_RESULT_LOAD_FAILED = 1299,
   // A panic was caught at the boundary (a bug in Warden; please report it).
@@ -304,13 +307,15 @@ typedef struct warden_load_error {
   // `WARDEN_RESULT_KEY_TOO_SHORT`: the shortest secret the key's algorithm allows;
   // `WARDEN_RESULT_UNSUPPORTED_VERSION`: the format version this library reads.
   uint32_t limit;
-  // `WARDEN_RESULT_KEY_MISSING` and `WARDEN_RESULT_KEY_TOO_SHORT`: the 0-based index of the
-  // policy's `[[key]]`.
+  // `WARDEN_RESULT_KEY_MISSING`, `WARDEN_RESULT_KEY_TOO_SHORT` and
+  // `WARDEN_RESULT_UNSUPPORTED_ALGORITHM`: the 0-based index of the policy's key (every JWK
+  // of a key set is a key of its own).
   uint32_t key_index;
   // Length of `key_id` in bytes, without its NUL.
   uint32_t key_id_len;
-  // `WARDEN_RESULT_KEY_MISSING` and `WARDEN_RESULT_KEY_TOO_SHORT`: the key's id (the JWT
-  // `kid` the keyring must hold a secret for), NUL-terminated.
+  // `WARDEN_RESULT_KEY_MISSING`, `WARDEN_RESULT_KEY_TOO_SHORT` and
+  // `WARDEN_RESULT_UNSUPPORTED_ALGORITHM`: the key's id (the JWT `kid`: the keyring must hold
+  // a secret for it, or the build must verify its algorithm), NUL-terminated.
   char key_id[WARDEN_KEY_ID_SIZE];
 } warden_load_error;
 

@@ -84,6 +84,9 @@ pub enum warden_result {
     KeyTooShort = 1214,
     /// Load: the keyring names the same key id twice.
     KeyringDuplicate = 1215,
+    /// Load: a key of the policy needs a public-key algorithm this build lacks (the core's
+    /// cargo features `rsa`, `ecdsa`, `eddsa`).
+    UnsupportedAlgorithm = 1216,
     /// Load: refused for a reason newer than this list.
     LoadFailed = 1299,
     /// A panic was caught at the boundary (a bug in Warden; please report it).
@@ -94,7 +97,7 @@ pub enum warden_result {
 
 impl warden_result {
     /// Every value, for the integer → code conversion.
-    pub(crate) const ALL: [Self; 32] = [
+    pub(crate) const ALL: [Self; 33] = [
         Self::Ok,
         Self::NullParameter,
         Self::InvalidLength,
@@ -124,6 +127,7 @@ impl warden_result {
         Self::KeyMissing,
         Self::KeyTooShort,
         Self::KeyringDuplicate,
+        Self::UnsupportedAlgorithm,
         Self::LoadFailed,
         Self::Panic,
         Self::Internal,
@@ -166,6 +170,9 @@ impl warden_result {
             Self::KeyMissing => "keyring has no secret for one of the policy's keys",
             Self::KeyTooShort => "a keyring secret is shorter than its algorithm's output (RFC 7518 section 3.2)",
             Self::KeyringDuplicate => "keyring names a key id twice",
+            Self::UnsupportedAlgorithm => {
+                "compiled policy has a key whose algorithm this build does not support (core features rsa, ecdsa, eddsa)"
+            }
             Self::LoadFailed => "compiled policy refused",
             Self::Panic => "internal error: a panic was caught at the C boundary",
             Self::Internal => "internal error: an internal limit was broken",
@@ -191,6 +198,7 @@ impl From<LoadError> for warden_result {
             LoadError::KeyMissing { .. } => Self::KeyMissing,
             LoadError::KeyTooShort { .. } => Self::KeyTooShort,
             LoadError::KeyringDuplicate => Self::KeyringDuplicate,
+            LoadError::UnsupportedAlgorithm { .. } => Self::UnsupportedAlgorithm,
             // LoadError is #[non_exhaustive]: a newer refusal still fails closed.
             _ => Self::LoadFailed,
         }

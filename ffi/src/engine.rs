@@ -335,13 +335,15 @@ pub struct warden_load_error {
     /// `WARDEN_RESULT_KEY_TOO_SHORT`: the shortest secret the key's algorithm allows;
     /// `WARDEN_RESULT_UNSUPPORTED_VERSION`: the format version this library reads.
     pub limit: u32,
-    /// `WARDEN_RESULT_KEY_MISSING` and `WARDEN_RESULT_KEY_TOO_SHORT`: the 0-based index of the
-    /// policy's `[[key]]`.
+    /// `WARDEN_RESULT_KEY_MISSING`, `WARDEN_RESULT_KEY_TOO_SHORT` and
+    /// `WARDEN_RESULT_UNSUPPORTED_ALGORITHM`: the 0-based index of the policy's key (every JWK
+    /// of a key set is a key of its own).
     pub key_index: u32,
     /// Length of `key_id` in bytes, without its NUL.
     pub key_id_len: u32,
-    /// `WARDEN_RESULT_KEY_MISSING` and `WARDEN_RESULT_KEY_TOO_SHORT`: the key's id (the JWT
-    /// `kid` the keyring must hold a secret for), NUL-terminated.
+    /// `WARDEN_RESULT_KEY_MISSING`, `WARDEN_RESULT_KEY_TOO_SHORT` and
+    /// `WARDEN_RESULT_UNSUPPORTED_ALGORITHM`: the key's id (the JWT `kid`: the keyring must hold
+    /// a secret for it, or the build must verify its algorithm), NUL-terminated.
     pub key_id: [c_char; WARDEN_KEY_ID_SIZE],
 }
 
@@ -390,6 +392,9 @@ impl warden_load_error {
                 let id = d.set_key(blob, key);
                 d.count = n(ring.iter().find(|k| Some(k.id) == id).map_or(0, |k| k.secret.len()));
                 d.limit = n(min);
+            }
+            LoadError::UnsupportedAlgorithm { key, .. } => {
+                d.set_key(blob, key);
             }
             LoadError::UnsupportedVersion { found } => {
                 d.count = u32::from(found);
@@ -443,6 +448,11 @@ impl warden_load_error {
             Some(warden_result::KeyTooShort) => write!(
                 out,
                 "the secret for the policy's key \"{id}\" (key #{}) has {count} bytes, fewer than the {limit} its algorithm needs (RFC 7518 section 3.2)",
+                self.key_index
+            ),
+            Some(warden_result::UnsupportedAlgorithm) => write!(
+                out,
+                "the policy's key \"{id}\" (key #{}) needs a public-key algorithm this build lacks: enable the core's feature for it (rsa, ecdsa or eddsa)",
                 self.key_index
             ),
             Some(warden_result::UnsupportedVersion) => {
@@ -571,4 +581,28 @@ pub unsafe extern "C" fn warden_engine_clear(engine: *mut warden_engine) -> ward
         core::sync::atomic::compiler_fence(Ordering::SeqCst);
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use std::string::String;
+
+    use super::*;
+
+    #[test]
+    fn an_unsupported_algorithm_names_the_key_by_index_and_id() {
+        let blob = include_bytes!("../../policies/edge-api.wdn");
+        let (_, body) = warden::blob::decode_body(blob).expect("example blob");
+        let (index, key) = body.keys.iter().enumerate().find(|(_, k)| !k.alg.is_hmac()).expect("a public key");
+        let e = warden_load_error::of(LoadError::UnsupportedAlgorithm { key: index, alg: key.alg }, blob, &[]);
+        assert_eq!(e.code, warden_result::UnsupportedAlgorithm as u32);
+        assert_eq!(usize::try_from(e.key_index).unwrap(), index);
+        assert_eq!(e.key_id_bytes(), key.id.as_bytes());
+        let mut text = String::new();
+        e.describe(&mut text).unwrap();
+        assert!(text.contains(&std::format!("key \"{}\" (key #{index})", key.id)), "{text}");
+        assert!(text.contains("rsa, ecdsa or eddsa"), "{text}");
+    }
 }

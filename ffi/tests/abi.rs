@@ -58,6 +58,7 @@ const RESULT_CODES: &[(u32, warden_result)] = &[
     (1213, warden_result::KeyMissing),
     (1214, warden_result::KeyTooShort),
     (1215, warden_result::KeyringDuplicate),
+    (1216, warden_result::UnsupportedAlgorithm),
     (1299, warden_result::LoadFailed),
     (1900, warden_result::Panic),
     (1901, warden_result::Internal),

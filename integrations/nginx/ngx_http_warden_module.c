@@ -1705,6 +1705,9 @@ done:
  *     id = "2026-q4"
  *     secret_hex = "..."        # or secret_b64 = "...": standard or URL-safe, padding optional
  *
+ * and, at the top, `private_jwks = ["...", ...]` on one line, which is skipped (dev private
+ * keys for `warden token mint`, never part of the engine's keyring).
+ *
  * Values are basic ("...") or literal ('...') one-line strings without escapes. Anything else
  * is refused with its line number; messages never quote a secret. Decoded ids and secrets go
  * to one buffer of the file's size (decoding never grows them), which is wiped after load.
@@ -1828,6 +1831,40 @@ ngx_http_warden_parse_keys(ngx_conf_t *cf, ngx_http_warden_file_t *file,
         }
 
         for (s++; s < e && (*s == ' ' || *s == '\t'); s++) { /* void */ }
+
+        /*
+         * `private_jwks = ["...", ...]` (top level, one line) names dev private keys that only
+         * `warden token mint` reads; the engine's keyring never needs them, so it is skipped.
+         */
+
+        if (!in_table && name_len == 12 && ngx_strncmp(name, "private_jwks", 12) == 0
+            && s < e && *s == '[')
+        {
+            for (s++, quote = 0; s < e && (quote || *s != ']'); s++) {
+                if (*s == '\\' && quote == '"') {
+                    goto string;
+                }
+
+                if (quote && *s == quote) {
+                    quote = 0;
+
+                } else if (!quote && (*s == '"' || *s == '\'')) {
+                    quote = *s;
+                }
+            }
+
+            if (s == e) {
+                goto string;
+            }
+
+            for (s++; s < e && (*s == ' ' || *s == '\t'); s++) { /* void */ }
+
+            if (s != e && *s != '#') {
+                goto string;
+            }
+
+            continue;
+        }
 
         if (s == e || (*s != '"' && *s != '\'')) {
             goto string;

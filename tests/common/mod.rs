@@ -105,9 +105,24 @@ pub fn body() -> PolicyBody<'static> {
                 issuer: Some(ISSUER),
                 audience: Some("edge-api"),
                 roles_claim: "roles",
+                public_key: PublicKey::Secret,
             },
-            KeySpec { id: "k384", alg: Alg::Hs384, issuer: None, audience: None, roles_claim: "groups" },
-            KeySpec { id: "k512", alg: Alg::Hs512, issuer: None, audience: None, roles_claim: "roles" },
+            KeySpec {
+                id: "k384",
+                alg: Alg::Hs384,
+                issuer: None,
+                audience: None,
+                roles_claim: "groups",
+                public_key: PublicKey::Secret,
+            },
+            KeySpec {
+                id: "k512",
+                alg: Alg::Hs512,
+                issuer: None,
+                audience: None,
+                roles_claim: "roles",
+                public_key: PublicKey::Secret,
+            },
         ]
         .into_iter()
         .collect(),
@@ -190,6 +205,8 @@ pub fn jws(alg: Alg, header_json: &str, claims_json: &str, secret: &[u8]) -> Str
             m.update(input.as_bytes());
             m.finalize().into_bytes().to_vec()
         }
+        // No MAC: public-key tokens are signed with their private keys (tests/pk_tokens.rs).
+        _ => Vec::new(),
     };
     format!("{input}.{}", Base64UrlUnpadded::encode_string(&tag))
 }

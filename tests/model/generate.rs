@@ -95,7 +95,149 @@ pub struct KeyGenSpec {
     pub issuer: Option<&'static str>,
     pub audience: Option<&'static str>,
     pub roles_claim: &'static str,
+    /// HMAC secret (empty for a public key).
     pub secret: Vec<u8>,
+    /// A public key's signer (`None` for HMAC).
+    pub signer: Option<TestSigner>,
+}
+
+/// Fixed public keys for generated policies, with their private halves for signing: the RSA
+/// key of RFC 7515 A.2, the P-256 key of RFC 7515 A.3, the Ed25519 key of RFC 8037 A.4, and a
+/// P-384 key from a fixed scalar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestSigner {
+    Rsa,
+    P256,
+    P384,
+    Ed25519,
+}
+
+const A2_N: &str = "ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ";
+const A2_D: &str = "Eq5xpGnNCivDflJsRQBXHx1hdR1k6Ulwe2JZD50LpXyWPEAeP88vLNO97IjlA7_GQ5sLKMgvfTeXZx9SE-7YwVol2NXOoAJe46sui395IW_GO-pWJ1O0BkTGoVEn2bKVRUCgu-GjBVaYLU6f3l9kJfFNS3E0QbVdxzubSu3Mkqzjkn439X0M_V51gfpRLI9JYanrC4D4qAdGcopV_0ZHHzQlBjudU2QvXt4ehNYTCBr6XCLQUShb1juUO1ZdiYoFaFQT5Tw8bGUl_x_jTj3ccPDVZFD9pIuhLhBOneufuBiB4cS98l2SR_RQyGWSeWjnczT0QU91p1DhOVRuOopznQ";
+const A2_P: &str = "4BzEEOtIpmVdVEZNCqS7baC4crd0pqnRH_5IB3jw3bcxGn6QLvnEtfdUdiYrqBdss1l58BQ3KhooKeQTa9AB0Hw_Py5PJdTJNPY8cQn7ouZ2KKDcmnPGBY5t7yLc1QlQ5xHdwW1VhvKn-nXqhJTBgIPgtldC-KDV5z-y2XDwGUc";
+const A2_Q: &str = "uQPEfgmVtjL0Uyyx88GZFF1fOunH3-7cepKmtH4pxhtCoHqpWmT8YAmZxaewHgHAjLYsp1ZSe7zFYHj7C6ul7TjeLQeZD_YwD66t62wDmpe_HlB-TnBA-njbglfIsRLtXlnDzQkv5dTltRJ11BKBBypeeF6689rjcJIDEz9RWdc";
+const A3_D: &str = "jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI";
+const A4_D: &str = "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A";
+const P384_D: [u8; 48] = [0x5a; 48];
+
+fn b64d(s: &str) -> Vec<u8> {
+    Base64UrlUnpadded::decode_vec(s).unwrap()
+}
+
+/// A deterministic "random" source for PSS salts (the model needs reproducible tokens, not
+/// secret ones).
+struct Counter(u64);
+
+impl rand_core::TryRng for Counter {
+    type Error = core::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok(self.try_next_u64()? as u32)
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        Ok(self.0)
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for b in dst {
+            *b = (self.try_next_u64()? >> 56) as u8;
+        }
+        Ok(())
+    }
+}
+
+impl rand_core::TryCryptoRng for Counter {}
+
+fn rsa_private() -> &'static rsa::PrivateKey {
+    static KEY: std::sync::OnceLock<rsa::PrivateKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        let u = |s: &str| rsa::BoxedUint::from_be_slice_vartime(&b64d(s));
+        rsa::PrivateKey::from_components(u(A2_N), rsa::BoxedUint::from(65537u64), u(A2_D), vec![u(A2_P), u(A2_Q)])
+            .unwrap()
+    })
+}
+
+impl TestSigner {
+    /// The algorithms this key signs.
+    pub fn algs(self) -> &'static [Alg] {
+        match self {
+            Self::Rsa => &[Alg::Rs256, Alg::Rs384, Alg::Rs512, Alg::Ps256, Alg::Ps384, Alg::Ps512],
+            Self::P256 => &[Alg::Es256],
+            Self::P384 => &[Alg::Es384],
+            Self::Ed25519 => &[Alg::EdDsa],
+        }
+    }
+
+    /// The public key as the policy stores it.
+    pub fn public(self) -> warden::policy::PublicKey<'static> {
+        use std::sync::OnceLock;
+        static N: OnceLock<Vec<u8>> = OnceLock::new();
+        static P256: OnceLock<Vec<u8>> = OnceLock::new();
+        static P384: OnceLock<Vec<u8>> = OnceLock::new();
+        match self {
+            Self::Rsa => warden::policy::PublicKey::Rsa { n: N.get_or_init(|| b64d(A2_N)), e: 65537 },
+            Self::P256 => warden::policy::PublicKey::Ec {
+                sec1: P256.get_or_init(|| {
+                    let k = p256::ecdsa::SigningKey::from_slice(&b64d(A3_D)).unwrap();
+                    k.verifying_key().to_sec1_point(false).as_bytes().to_vec()
+                }),
+            },
+            Self::P384 => warden::policy::PublicKey::Ec {
+                sec1: P384.get_or_init(|| {
+                    let k = p384::ecdsa::SigningKey::from_slice(&P384_D).unwrap();
+                    k.verifying_key().to_sec1_point(false).as_bytes().to_vec()
+                }),
+            },
+            Self::Ed25519 => {
+                let d: [u8; 32] = b64d(A4_D).try_into().unwrap();
+                warden::policy::PublicKey::Ed25519 {
+                    a: ed25519_dalek::SigningKey::from_bytes(&d).verifying_key().to_bytes(),
+                }
+            }
+        }
+    }
+
+    /// A signature of `input` with `alg`; empty when this key does not sign `alg`.
+    pub fn sign(self, alg: Alg, input: &[u8], salt_seed: u64) -> Vec<u8> {
+        use rsa::signature::{RandomizedSigner, SignatureEncoding, Signer};
+        use rsa::{pkcs1v15 as p1, pss};
+        let k = || rsa_private().clone();
+        let mut rng = Counter(salt_seed);
+        match (self, alg) {
+            (Self::Rsa, Alg::Rs256) => p1::SigningKey::<Sha256>::new(k()).sign(input).to_vec(),
+            (Self::Rsa, Alg::Rs384) => p1::SigningKey::<sha2::Sha384>::new(k()).sign(input).to_vec(),
+            (Self::Rsa, Alg::Rs512) => p1::SigningKey::<sha2::Sha512>::new(k()).sign(input).to_vec(),
+            (Self::Rsa, Alg::Ps256) => pss::SigningKey::<Sha256>::new(k()).sign_with_rng(&mut rng, input).to_vec(),
+            (Self::Rsa, Alg::Ps384) => {
+                pss::SigningKey::<sha2::Sha384>::new(k()).sign_with_rng(&mut rng, input).to_vec()
+            }
+            (Self::Rsa, Alg::Ps512) => {
+                pss::SigningKey::<sha2::Sha512>::new(k()).sign_with_rng(&mut rng, input).to_vec()
+            }
+            (Self::P256, Alg::Es256) => {
+                let s: p256::ecdsa::Signature = p256::ecdsa::SigningKey::from_slice(&b64d(A3_D)).unwrap().sign(input);
+                s.to_bytes().to_vec()
+            }
+            (Self::P384, Alg::Es384) => {
+                let s: p384::ecdsa::Signature = p384::ecdsa::SigningKey::from_slice(&P384_D).unwrap().sign(input);
+                s.to_bytes().to_vec()
+            }
+            (Self::Ed25519, Alg::EdDsa) => {
+                let d: [u8; 32] = b64d(A4_D).try_into().unwrap();
+                ed25519_dalek::SigningKey::from_bytes(&d).sign(input).to_bytes().to_vec()
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl KeyGenSpec {
+    /// A signature by this key with `alg`: its MAC, or its private key's signature.
+    pub fn sign(&self, alg: Alg, input: &[u8], seed: u64) -> Vec<u8> {
+        match self.signer {
+            Some(s) => s.sign(alg, input, seed),
+            None => super::mac(alg, &self.secret, input),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -230,9 +372,20 @@ pub fn gen_policy(src: &mut Source<'_>) -> PolicySpec {
     let nkeys = src.below(4);
     let keys: Vec<KeyGenSpec> = (0..nkeys)
         .map(|i| {
-            let alg = src.pick(&[Alg::Hs256, Alg::Hs384, Alg::Hs512]);
-            let len = alg.output_len() + src.below(9);
+            // A third of the keys are public keys (one of the fixed test keys); none under miri,
+            // where one RSA signature takes minutes.
+            let signer = if !cfg!(miri) && src.chance(35) {
+                Some(src.pick(&[TestSigner::Rsa, TestSigner::P256, TestSigner::P384, TestSigner::Ed25519]))
+            } else {
+                None
+            };
+            let alg = match signer {
+                Some(s) => src.pick(s.algs()),
+                None => src.pick(&[Alg::Hs256, Alg::Hs384, Alg::Hs512]),
+            };
+            let len = if signer.is_some() { 0 } else { alg.output_len() + src.below(9) };
             KeyGenSpec {
+                signer,
                 id: if i == 0 && src.chance(20) { "k\u{e9}".into() } else { format!("k{i}") },
                 alg,
                 issuer: if src.chance(40) { Some(src.pick(ISSUERS)) } else { None },
@@ -344,6 +497,7 @@ impl PolicySpec {
                     issuer: k.issuer,
                     audience: k.audience,
                     roles_claim: k.roles_claim,
+                    public_key: k.signer.map_or(warden::policy::PublicKey::Secret, TestSigner::public),
                 })
                 .collect(),
             credentials: self
@@ -385,7 +539,7 @@ impl PolicySpec {
 
     /// The keyring: (id, secret).
     pub fn keyring(&self) -> Vec<(String, Vec<u8>)> {
-        self.keys.iter().map(|k| (k.id.clone(), k.secret.clone())).collect()
+        self.keys.iter().filter(|k| k.signer.is_none()).map(|k| (k.id.clone(), k.secret.clone())).collect()
     }
 }
 
@@ -808,13 +962,13 @@ fn gen_token(src: &mut Source<'_>, policy: &PolicySpec, rule: &RuleSpec) -> Stri
             b64url(format!("{{{}}}", header.join(",")).as_bytes()),
             b64url(format!("{{{}}}", claims.join(",")).as_bytes())
         );
-        let sig = b64url(&super::mac(k.alg, &k.secret, input.as_bytes()));
+        let sig = b64url(&k.sign(k.alg, input.as_bytes(), u64::from(src.u32())));
         return format!("{input}.{sig}");
     }
     // Header.
     let alg_name = match src.below(8) {
-        0 => src.pick(&["none", "None", "hs256", "HS256 ", "RS256", "", "HS1024"]).to_string(),
-        1 => src.pick(&["HS256", "HS384", "HS512"]).to_string(),
+        0 => src.pick(&["none", "None", "hs256", "HS256 ", "RS256", "", "HS1024", "EDDSA", "ES512"]).to_string(),
+        1 => src.pick(&["HS256", "HS384", "HS512", "RS256", "PS384", "ES256", "ES384", "EdDSA"]).to_string(),
         _ => key.map_or("HS256", |k| k.alg.name()).to_string(),
     };
     let mut header = vec![format!("\"alg\":{}", escaped_maybe(src, &alg_name))];
@@ -946,17 +1100,27 @@ fn gen_token(src: &mut Source<'_>, policy: &PolicySpec, rule: &RuleSpec) -> Stri
     }
     let input = format!("{h64}.{p64}");
     // Signature.
-    let signer = match (key, src.below(10)) {
+    let seed = u64::from(src.u32());
+    let signature: Option<Vec<u8>> = match (key, src.below(10)) {
         (_, 0) => None,
-        (Some(k), 1) => Some((k.alg, b"not-the-secret-but-long-enough-for-any-hmac-0123456789abcdef".to_vec())),
-        (Some(k), 2) => Some((src.pick(&[Alg::Hs256, Alg::Hs384, Alg::Hs512]), k.secret.clone())),
-        (Some(k), _) => Some((k.alg, k.secret.clone())),
-        (None, _) => Some((Alg::Hs256, b"no-key-in-policy-secret-32-bytes".to_vec())),
+        (Some(k), 1) => {
+            Some(super::mac(k.alg, b"not-the-secret-but-long-enough-for-any-hmac-0123456789abcdef", input.as_bytes()))
+        }
+        // HMAC with the key's bytes under another HMAC alg; for a public key, the HMAC of its
+        // public bytes (the CVE-2016-10555 forgery) under HS256.
+        (Some(k), 2) => Some(match k.signer {
+            None => super::mac(src.pick(&[Alg::Hs256, Alg::Hs384, Alg::Hs512]), &k.secret, input.as_bytes()),
+            Some(s) => super::mac(Alg::Hs256, &format!("{:?}", s.public()).into_bytes(), input.as_bytes()),
+        }),
+        // Another algorithm of the same key (RS256 key signing PS256, …).
+        (Some(k), 3) => Some(k.signer.map_or_else(
+            || super::mac(k.alg, &k.secret, input.as_bytes()),
+            |s| s.sign(src.pick(s.algs()), input.as_bytes(), seed),
+        )),
+        (Some(k), _) => Some(k.sign(k.alg, input.as_bytes(), seed)),
+        (None, _) => Some(super::mac(Alg::Hs256, b"no-key-in-policy-secret-32-bytes", input.as_bytes())),
     };
-    let mut sig = match signer {
-        Some((alg, secret)) => b64url(&super::mac(alg, &secret, input.as_bytes())),
-        None => String::new(),
-    };
+    let mut sig = signature.map_or_else(String::new, |s| b64url(&s));
     match src.below(20) {
         0 => sig.truncate(sig.len() / 2),
         1 => sig.push_str("AAAA"),

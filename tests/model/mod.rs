@@ -2,9 +2,11 @@
 //!
 //! It reads the compiled policy's types (`PolicyBody`) and the keyring, and decides a request
 //! the obvious way: `std::net` for addresses, `String`s, early returns, a small recursive JSON
-//! parser, HMAC from the `hmac` crate. It shares no code with the engine except the public
-//! policy types and the documented capacity constants, so where the two disagree one of them
-//! is wrong, and SPEC.md says which.
+//! parser, HMAC from the `hmac` crate, public-key signatures from RustCrypto's `rsa` (RSA:
+//! none of the engine's code), `p256`/`p384` and `ed25519-dalek` (the crates the engine uses,
+//! called through their ordinary `Verifier` APIs). It shares no code with the engine except the
+//! public policy types and the documented capacity constants, so where the two disagree one of
+//! them is wrong, and SPEC.md says which.
 //!
 //! Where SPEC.md is silent the model follows the engine's documented choices (module docs of
 //! `token`, `credential`, `path` and `origin`): registered claims of the wrong type make a
@@ -817,6 +819,61 @@ pub fn mac(alg: Alg, secret: &[u8], input: &[u8]) -> Vec<u8> {
             m.update(input);
             m.finalize().into_bytes().to_vec()
         }
+        // Not an HMAC algorithm: no MAC (public keys verify through `verify_public`).
+        _ => Vec::new(),
+    }
+}
+
+/// A public-key JWS signature (RFC 7518 §3.3–3.5, RFC 8037), through the crates' own verifiers:
+/// PKCS#1 v1.5, PSS with a hash-length salt, ECDSA `r ‖ s`, strict Ed25519.
+pub fn verify_public(alg: Alg, key: &warden::policy::PublicKey<'_>, input: &[u8], sig: &[u8]) -> bool {
+    use rsa::signature::Verifier;
+    use warden::policy::PublicKey as K;
+    let rsa_key = |n: &[u8], e: u32| {
+        rsa::PublicKey::new(rsa::BoxedUint::from_be_slice_vartime(n), rsa::BoxedUint::from(u64::from(e)))
+    };
+    match (alg, *key) {
+        (Alg::Rs256 | Alg::Rs384 | Alg::Rs512 | Alg::Ps256 | Alg::Ps384 | Alg::Ps512, K::Rsa { n, e }) => {
+            let Ok(pk) = rsa_key(n, e) else { return false };
+            use rsa::{pkcs1v15 as p1, pss};
+            match alg {
+                Alg::Rs256 => p1::Signature::try_from(sig)
+                    .is_ok_and(|s| p1::VerifyingKey::<Sha256>::new(pk).verify(input, &s).is_ok()),
+                Alg::Rs384 => p1::Signature::try_from(sig)
+                    .is_ok_and(|s| p1::VerifyingKey::<Sha384>::new(pk).verify(input, &s).is_ok()),
+                Alg::Rs512 => p1::Signature::try_from(sig)
+                    .is_ok_and(|s| p1::VerifyingKey::<Sha512>::new(pk).verify(input, &s).is_ok()),
+                Alg::Ps256 => pss::Signature::try_from(sig)
+                    .is_ok_and(|s| pss::VerifyingKey::<Sha256>::new(pk).verify(input, &s).is_ok()),
+                Alg::Ps384 => pss::Signature::try_from(sig)
+                    .is_ok_and(|s| pss::VerifyingKey::<Sha384>::new(pk).verify(input, &s).is_ok()),
+                _ => pss::Signature::try_from(sig)
+                    .is_ok_and(|s| pss::VerifyingKey::<Sha512>::new(pk).verify(input, &s).is_ok()),
+            }
+        }
+        (Alg::Es256, K::Ec { sec1 }) => {
+            let (Ok(k), Ok(s)) =
+                (p256::ecdsa::VerifyingKey::from_sec1_bytes(sec1), p256::ecdsa::Signature::from_slice(sig))
+            else {
+                return false;
+            };
+            k.verify(input, &s).is_ok()
+        }
+        (Alg::Es384, K::Ec { sec1 }) => {
+            let (Ok(k), Ok(s)) =
+                (p384::ecdsa::VerifyingKey::from_sec1_bytes(sec1), p384::ecdsa::Signature::from_slice(sig))
+            else {
+                return false;
+            };
+            k.verify(input, &s).is_ok()
+        }
+        (Alg::EdDsa, K::Ed25519 { a }) => {
+            let (Ok(k), Ok(s)) = (ed25519_dalek::VerifyingKey::from_bytes(&a), <[u8; 64]>::try_from(sig)) else {
+                return false;
+            };
+            k.verify_strict(input, &ed25519_dalek::Signature::from_bytes(&s)).is_ok()
+        }
+        _ => false,
     }
 }
 
@@ -833,8 +890,9 @@ fn check_token(token: &[u8], policy: &PolicyBody<'_>, keyring: &[(String, Vec<u8
     let (Some(header), Some(payload)) = (b64_decode(h64, true, false), b64_decode(p64, true, false)) else {
         return Malformed;
     };
-    // A signature longer than any MAC is a bad signature (if it is base64url), not malformed.
-    let signature = if s64.len() % 4 != 1 && decoded_len(s64.len()) > 64 {
+    // A signature longer than any algorithm's (RSA-4096: 512 bytes) is a bad signature (if it is
+    // base64url), not malformed.
+    let signature = if s64.len() % 4 != 1 && decoded_len(s64.len()) > 512 {
         if !s64.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_') {
             return Malformed;
         }
@@ -950,10 +1008,20 @@ fn check_token(token: &[u8], policy: &PolicyBody<'_>, keyring: &[(String, Vec<u8
     }
 
     // Row 12: alg must be the kid's key's algorithm; no kid: some key of this alg.
+    // The JOSE names of RFC 7518 §3.1 and RFC 8037 §3.1 that SPEC §6 lists (case-sensitive).
     let alg = match alg_name.as_str() {
         "HS256" => Some(Alg::Hs256),
         "HS384" => Some(Alg::Hs384),
         "HS512" => Some(Alg::Hs512),
+        "RS256" => Some(Alg::Rs256),
+        "RS384" => Some(Alg::Rs384),
+        "RS512" => Some(Alg::Rs512),
+        "PS256" => Some(Alg::Ps256),
+        "PS384" => Some(Alg::Ps384),
+        "PS512" => Some(Alg::Ps512),
+        "ES256" => Some(Alg::Es256),
+        "ES384" => Some(Alg::Es384),
+        "EdDSA" => Some(Alg::EdDsa),
         _ => None,
     };
     let kid_key = kid.as_ref().map(|k| policy.keys.iter().position(|key| key.id == k));
@@ -977,6 +1045,9 @@ fn check_token(token: &[u8], policy: &PolicyBody<'_>, keyring: &[(String, Vec<u8
     } else {
         candidates.iter().copied().find(|&i| {
             let key = &policy.keys[i];
+            if !matches!(key.alg, Alg::Hs256 | Alg::Hs384 | Alg::Hs512) {
+                return verify_public(key.alg, &key.public_key, signing_input, &signature);
+            }
             let secret = &keyring.iter().find(|(id, _)| id == key.id).unwrap().1;
             mac(key.alg, secret, signing_input) == signature
         })

@@ -375,6 +375,73 @@ fn main() {
     println!("\n({auth_count} of {RULES} rules accept bearer tokens; the request matches the last rule.)");
 
     core_table(rounds);
+    public_key_table(rounds);
+}
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code, reason = "deserialized like an application would, read only in part")]
+struct IdpClaims {
+    iss: String,
+    sub: String,
+    aud: String,
+    iat: u64,
+    exp: u64,
+    roles: Vec<String>,
+}
+
+/// ES256, EdDSA and RS256-2048 tokens of the example's identity provider: Warden's whole
+/// decision on the example policy beside jsonwebtoken's decode + validate of the same token with
+/// the same public JWK (policies/idp.jwks.json), interleaved in one run.
+fn public_key_table(rounds: usize) {
+    let jwks: jsonwebtoken::jwk::JwkSet =
+        serde_json::from_str(include_str!("../../../policies/idp.jwks.json")).unwrap();
+    let example: &'static warden::Engine<'static> = Box::leak(Box::new(support::example::engine()));
+    let cases = support::example::cases();
+    let mut contenders = Vec::new();
+    for (i, (alg, kid, token)) in support::example::PUBLIC_KEY_TOKENS.iter().enumerate() {
+        let jwk = jwks
+            .keys
+            .iter()
+            .find(|k| k.common.key_id.as_deref() == Some(kid) || (*kid == "idp" && k.common.key_id.is_none()))
+            .unwrap();
+        let key = DecodingKey::from_jwk(jwk).unwrap();
+        let algorithm = match *alg {
+            "ES256" => Algorithm::ES256,
+            "EdDSA" => Algorithm::EdDSA,
+            _ => Algorithm::RS256,
+        };
+        let mut v = Validation::new(algorithm);
+        v.set_issuer(&["https://idp.example.com"]);
+        v.set_audience(&["edge-api"]);
+        v.leeway = 60;
+        let token: &'static str = token;
+        assert_eq!(jsonwebtoken::decode::<IdpClaims>(token, &key, &v).unwrap().claims.roles, ["orders:read"]);
+        let name: &'static str = Box::leak(format!("jsonwebtoken decode + validate, {alg}").into_boxed_str());
+        contenders.push(Contender {
+            name,
+            run: Box::new(move |n| {
+                let mut ok = 0;
+                for _ in 0..n {
+                    ok += jsonwebtoken::decode::<IdpClaims>(black_box(token), &key, &v).unwrap().claims.roles.len() as u64;
+                }
+                ok
+            }),
+        });
+        let case_name = ["es256_allow", "eddsa_allow", "rs256_allow"][i];
+        let case = cases.iter().find(|c| c.name == case_name).unwrap();
+        contenders.push(warden_contender(format!("Warden decision, {alg} (example policy)"), example, case));
+    }
+    let jwt = cases.iter().find(|c| c.name == "jwt_allow").unwrap();
+    contenders.push(warden_contender("Warden decision, HS256 (example policy)".to_owned(), example, jwt));
+    let stats = sample(&mut contenders, rounds);
+    println!("\nPublic-key tokens, same token and key for both, {rounds} interleaved rounds.");
+    println!("| contender | median | p10–p90 of batches | jsonwebtoken ÷ Warden |");
+    println!("|---|---:|---:|---:|");
+    for (i, (c, (med, p10, p90))) in contenders.iter().zip(&stats).enumerate() {
+        // Pairs: jsonwebtoken at even indices, Warden right after.
+        let ratio = if i % 2 == 1 && i < 6 { format!("{:.2}", stats[i - 1].0 / med) } else { String::new() };
+        println!("| {} | {} | {}–{} | {ratio} |", c.name, fmt_ns(*med), fmt_ns(*p10), fmt_ns(*p90));
+    }
 }
 
 /// A Warden decision on `engine` for `case`, as a contender.

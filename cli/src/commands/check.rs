@@ -40,7 +40,7 @@ struct CheckJson {
 pub fn run(a: &CheckArgs) -> CommandResult {
     let text = std::fs::read_to_string(&a.policy).map_err(|e| format!("cannot read {}: {e}", a.policy.display()))?;
     let target = a.capacities.as_deref().map(crate::capacities::read).transpose()?;
-    let out = crate::compile::compile_for(&text, target.as_ref());
+    let out = crate::compile::compile_file(&text, &a.policy, target.as_ref());
     let file = SourceFile::new(a.policy.display().to_string(), text, Snippets::Allowed);
     let report = Report { file, diagnostics: out.diagnostics };
     let ok = !report.has_errors();

@@ -55,7 +55,7 @@ pub fn run(a: &CompileArgs) -> CommandResult {
     let text = std::fs::read_to_string(&a.policy).map_err(|e| format!("cannot read {}: {e}", a.policy.display()))?;
     let sign_key = a.sign_key.as_deref().map(read_bundle_key).transpose()?;
     let target = a.capacities.as_deref().map(crate::capacities::read).transpose()?;
-    let out = crate::compile::compile_for(&text, target.as_ref());
+    let out = crate::compile::compile_file(&text, &a.policy, target.as_ref());
     let report = Report {
         file: SourceFile::new(a.policy.display().to_string(), text, Snippets::Allowed),
         diagnostics: out.diagnostics,

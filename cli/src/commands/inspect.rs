@@ -8,12 +8,13 @@ use serde::Serialize;
 use sha2::Sha256;
 use warden::blob::{HEADER_LEN, SIGNATURE_LEN};
 use warden::capacity;
-use warden::policy::{CredentialKind, OriginPattern, PolicyBody, Rule};
+use warden::policy::{CredentialKind, KeyFamily, OriginPattern, PolicyBody, Rule};
 
 use super::{CommandResult, print_json};
 use crate::bundle::read_bundle_key;
 use crate::encoding::hex;
 use crate::exit;
+use crate::jwks::OwnedPublicKey;
 
 /// Arguments of `inspect`.
 #[derive(Debug, Args)]
@@ -82,6 +83,12 @@ struct KeyJson {
     issuer: Option<String>,
     audience: Option<String>,
     roles_claim: String,
+    /// `hmac` (secret in the keys file), `RSA`, `EC` or `OKP`.
+    kty: &'static str,
+    /// Key size in bits (RSA modulus, curve field); `null` for HMAC.
+    bits: Option<usize>,
+    /// RFC 7638 SHA-256 JWK thumbprint (base64url); `null` for HMAC.
+    thumbprint: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -200,6 +207,14 @@ pub fn run(a: &InspectArgs) -> CommandResult {
                 issuer: k.issuer.map(str::to_string),
                 audience: k.audience.map(str::to_string),
                 roles_claim: k.roles_claim.into(),
+                kty: match k.alg.family() {
+                    KeyFamily::Hmac => "hmac",
+                    KeyFamily::Rsa => "RSA",
+                    KeyFamily::Ec => "EC",
+                    KeyFamily::Okp => "OKP",
+                },
+                bits: (!k.alg.is_hmac()).then(|| k.public_key.bits()),
+                thumbprint: OwnedPublicKey::from_core(k.alg, &k.public_key).map(|p| p.thumbprint()),
             })
             .collect(),
         credentials: body
@@ -245,7 +260,11 @@ fn print_text(r: &InspectJson) {
     for k in &r.keys {
         let iss = k.issuer.as_deref().map(|i| format!(" iss={i}")).unwrap_or_default();
         let aud = k.audience.as_deref().map(|a| format!(" aud={a}")).unwrap_or_default();
-        outln!("  {} {}{iss}{aud} roles_claim={}", k.id, k.alg, k.roles_claim);
+        let public = match (&k.bits, &k.thumbprint) {
+            (Some(bits), Some(t)) => format!(" {} {bits} bits thumbprint={t}", k.kty),
+            _ => " (secret in the keys file)".to_string(),
+        };
+        outln!("  {} {}{public}{iss}{aud} roles_claim={}", k.id, k.alg, k.roles_claim);
     }
     outln!("credentials:");
     for c in &r.credentials {

@@ -1,4 +1,6 @@
-//! `warden token mint`: compact JWS tokens (HS256/384/512) for testing policies.
+//! `warden token mint`: compact JWS tokens for testing policies: HMAC (HS256/384/512) with a
+//! secret of the keys file, or a public-key algorithm with a private test JWK (`warden key new`)
+//! that the keys file names in `private_jwks` or that `--keys` gives directly.
 //!
 //! With `--policy`, the token is made for that policy's key `--kid`: its `alg`, `iss`,
 //! `aud` and roles claim name are taken from the key's table unless given on the command
@@ -35,7 +37,7 @@ pub enum TokenCommand {
 /// Arguments of `token mint`.
 #[derive(Debug, Args)]
 pub struct MintArgs {
-    /// Keys file holding the secret.
+    /// Keys file holding the secret (or naming private JWK files), or a private JWK Set file.
     #[arg(long, value_name = "FILE")]
     pub keys: PathBuf,
     /// Policy (`.toml` or `.wdn`) whose key `--kid` gives the defaults of `--alg`, `--iss`,
@@ -222,6 +224,7 @@ fn mac(alg: Alg, key: &[u8], data: &[u8]) -> Result<Vec<u8>, String> {
             m.update(data);
             m.finalize().into_bytes().to_vec()
         }
+        other => return Err(format!("{} is not an HMAC algorithm", other.name())),
     })
 }
 
@@ -230,14 +233,19 @@ fn mac(alg: Alg, key: &[u8], data: &[u8]) -> Result<Vec<u8>, String> {
 /// # Errors
 /// A missing key or a bad `--claim`.
 pub fn mint(a: &MintArgs) -> Result<Minted, String> {
-    let keyring = keys::load(&a.keys)?;
+    let keyring = keys::load_with_private(&a.keys)?;
     let signer = a.key.as_deref().unwrap_or(&a.kid);
-    let secret = keyring.get(signer).ok_or_else(|| format!("the keys file has no key `{signer}`"))?;
+    let secret = keyring.get(signer);
+    let private = keyring.private.iter().find(|k| k.kid == signer);
+    if secret.is_none() && private.is_none() {
+        return Err(format!("{} has no key `{signer}` (neither a secret nor a private JWK)", a.keys.display()));
+    }
     let defaults = a.policy.as_deref().map(|p| policy_key(p, &a.kid)).transpose()?;
-    let alg = match (a.alg, &defaults) {
-        (Some(alg), _) => alg.alg(),
-        (None, Some(d)) => d.alg,
-        (None, None) => Alg::Hs256,
+    let alg = match (a.alg, &defaults, private) {
+        (Some(alg), _, _) => alg.alg(),
+        (None, Some(d), _) => d.alg,
+        (None, None, Some(p)) if secret.is_none() => p.alg,
+        (None, None, _) => Alg::Hs256,
     };
     let iss = a.iss.clone().or_else(|| defaults.as_ref().and_then(|d| d.issuer.clone()));
     let aud = match (&a.aud[..], defaults.as_ref().and_then(|d| d.audience.clone())) {
@@ -307,7 +315,17 @@ pub fn mint(a: &MintArgs) -> Result<Minted, String> {
     let signing_input =
         format!("{}.{}", b64url_nopad(json(&header)?.as_bytes()), b64url_nopad(json(&claims)?.as_bytes()));
     let unsigned = a.header_alg.as_deref().is_some_and(|h| h.eq_ignore_ascii_case("none"));
-    let signature = if unsigned { Vec::new() } else { mac(alg, secret, signing_input.as_bytes())? };
+    let signature = match (unsigned, secret, private) {
+        (true, _, _) => Vec::new(),
+        (false, Some(secret), _) if alg.is_hmac() => mac(alg, secret, signing_input.as_bytes())?,
+        (false, _, Some(key)) if !alg.is_hmac() => key.sign(alg, signing_input.as_bytes())?,
+        (false, _, _) => {
+            return Err(format!(
+                "key `{signer}` cannot sign {}: HMAC needs a secret of the keys file, the other algorithms a private JWK",
+                alg.name()
+            ));
+        }
+    };
     Ok(Minted { token: format!("{signing_input}.{}", b64url_nopad(&signature)), header, claims })
 }
 

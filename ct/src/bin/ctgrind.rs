@@ -164,5 +164,10 @@ fn presents_credential(case: &Case) -> bool {
             | "scheme_not_accepted"
     );
     let credential = case.headers.iter().any(|(n, _)| n == "x-api-key" || n == "authorization");
+    // Public-key tokens involve no secret at all: nothing to taint.
+    let public_key = case.class.is_some_and(|c| matches!(c, "jwt-rs256" | "jwt-es256" | "jwt-eddsa"));
+    if public_key {
+        return false;
+    }
     credential && !network_stop && !unparsed && case.expect != "method_not_allowed" && case.expect != "no_matching_rule"
 }

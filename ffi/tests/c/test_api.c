@@ -38,6 +38,7 @@ static const struct {
     {WARDEN_RESULT_KEY_MISSING, "KEY_MISSING"},
     {WARDEN_RESULT_KEY_TOO_SHORT, "KEY_TOO_SHORT"},
     {WARDEN_RESULT_KEYRING_DUPLICATE, "KEYRING_DUPLICATE"},
+    {WARDEN_RESULT_UNSUPPORTED_ALGORITHM, "UNSUPPORTED_ALGORITHM"},
     {WARDEN_RESULT_LOAD_FAILED, "LOAD_FAILED"},
     {WARDEN_RESULT_PANIC, "PANIC"},
     {WARDEN_RESULT_INTERNAL, "INTERNAL"},
@@ -80,7 +81,7 @@ static void sizes_and_versions(void) {
   size_t align = warden_engine_align();
   CHECK(align > 0 && (align & (align - 1)) == 0);
   CHECK_STR(warden_version(), WARDEN_VERSION);
-  CHECK_EQ(warden_format_version(), 2); /* format v2: path patterns stored decoded */
+  CHECK_EQ(warden_format_version(), 2); /* format v2: path patterns stored decoded, public keys */
   CHECK_EQ(sizeof(warden_decision), WARDEN_DECISION_WORDS * 8);
   CHECK(_Alignof(warden_decision) >= 8);
 }

@@ -334,6 +334,34 @@ static void stale_after_clear(const char *dir, const h_keyring *ring) {
   h_unload(&e);
 }
 
+/* Public keys come compiled in the policy: the keyring stays HMAC-only, and RS256, PS256,
+   ES256 and EdDSA tokens of the identity provider decide like any other. */
+static void public_key_tokens(h_engine *e) {
+  h_req r;
+  warden_decision d;
+  static const struct {
+    const char *token;
+    uint32_t reason;
+    const char *subject;
+  } cases[] = {
+      {TOKEN_IDP_RS256, WARDEN_REASON_ALLOWED, "dana"},
+      {TOKEN_IDP_PS256, WARDEN_REASON_ALLOWED, "dana"},
+      {TOKEN_IDP_ES256, WARDEN_REASON_ALLOWED, "erin"},
+      {TOKEN_IDP_EDDSA, WARDEN_REASON_ALLOWED, "frank"},
+      {TOKEN_IDP_HS256_PUBLIC_KID, WARDEN_REASON_TOKEN_ALGORITHM_REJECTED, NULL},
+      {TOKEN_IDP_ES256_ZERO_SIG, WARDEN_REASON_TOKEN_BAD_SIGNATURE, NULL},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char header[2048];
+    snprintf(header, sizeof header, "Bearer %s", cases[i].token);
+    h_req_init(&r, "GET", "/api/v1/orders/42");
+    h_req_header(&r, "Authorization", header);
+    decide(e, &r, &d);
+    CHECK_EQ(warden_decision_reason(&d), cases[i].reason);
+    if (cases[i].subject) CHECK_STR(TEXT(warden_decision_subject, &d), cases[i].subject);
+  }
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) h_die("usage: test_decisions POLICY_DIR");
   h_keyring ring;
@@ -343,6 +371,7 @@ int main(int argc, char **argv) {
   allow_kinds(&e);
   unauthorized_kinds(&e);
   forbidden_kinds(&e);
+  public_key_tokens(&e);
   decision_outlives_its_request(&e);
   h_unload(&e);
   stale_after_clear(argv[1], &ring);

@@ -61,3 +61,30 @@ pub fn request(method: &str, path: &str, headers: Vec<(&str, Vec<u8>)>) -> Model
         now: NOW,
     }
 }
+
+/// Engine against model for one public-key verification: the fixed test key of the family
+/// (`tests/model/generate.rs`), any message and signature; and any key bytes must not panic.
+pub fn compare_signature(signer: model::generate::TestSigner, data: &[u8]) {
+    use warden::policy::PublicKey;
+    let algs = signer.algs();
+    let Some((&pick, rest)) = data.split_first() else { return };
+    let alg = algs[usize::from(pick) % algs.len()];
+    let (msg, sig) = rest.split_at(rest.len() / 2);
+    let key = signer.public();
+    let engine = warden::internal::verify_signature_vartime(alg, &key, msg, sig);
+    assert_eq!(engine, Some(model::verify_public(alg, &key, msg, sig)), "{alg:?}");
+    // A valid signature of the fuzzed message verifies, and one flipped bit does not.
+    let good = signer.sign(alg, msg, 7);
+    assert_eq!(warden::internal::verify_signature_vartime(alg, &key, msg, &good), Some(true), "{alg:?}");
+    // The fuzzed bytes as a key of the family: a refusal or an answer, never a panic.
+    let as_key = match key {
+        PublicKey::Rsa { .. } => PublicKey::Rsa { n: rest, e: 65537 },
+        PublicKey::Ec { .. } => PublicKey::Ec { sec1: rest },
+        PublicKey::Ed25519 { .. } => match <[u8; 32]>::try_from(rest.get(..32).unwrap_or(&[])) {
+            Ok(a) => PublicKey::Ed25519 { a },
+            Err(_) => return,
+        },
+        PublicKey::Secret => return,
+    };
+    let _ = warden::internal::verify_signature_vartime(alg, &as_key, msg, sig);
+}
