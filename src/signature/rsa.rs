@@ -465,6 +465,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "192 modular exponentiations of up to 4096 bits take hours under miri")]
     fn the_public_operation_agrees_with_crypto_bigint_for_every_size_and_exponent() {
         // Moduli of every byte length from 2048 to 4096 bits in steps that cross limb
         // boundaries, with top bits set and not, and exponents from 3 to 2^32 − 1.
@@ -489,6 +490,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "2048-bit modular exponentiations take many minutes under miri")]
     fn edge_values_of_the_signature() {
         let mut n = random(256);
         n[0] |= 0x80;
