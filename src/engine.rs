@@ -54,9 +54,33 @@ pub struct Engine<'a> {
     pub(crate) signature: SignatureState,
 }
 
-/// Scratch space of one evaluation: a decoded path, then a decoded token.
+/// Scratch space of one evaluation: a decoded path, then a decoded token, in one of two
+/// sizes. Safe Rust zeroes a buffer before use, and zeroing the full size (3 KB at the default
+/// capacities) cost more instructions than the whole rule loop; most paths and tokens fit the
+/// small one. Which size a request takes depends on the lengths of its path and token (public).
 const SCRATCH: usize = if crate::path::BUF > token::SCRATCH { crate::path::BUF } else { token::SCRATCH };
-pub(crate) type Scratch = [u8; SCRATCH];
+/// The small scratch size: a path of up to 1 015 bytes, a token decoding to up to 1 KiB.
+const SMALL_SCRATCH: usize = 1024;
+
+pub(crate) struct Scratch {
+    small: Option<[u8; SMALL_SCRATCH]>,
+    full: Option<[u8; SCRATCH]>,
+}
+
+impl Scratch {
+    pub(crate) const fn new() -> Self {
+        Self { small: None, full: None }
+    }
+
+    /// A zeroed (on first use) buffer of at least `need` bytes, or the full size.
+    fn room(&mut self, need: usize) -> &mut [u8] {
+        if need <= SMALL_SCRATCH {
+            self.small.get_or_insert([0; SMALL_SCRATCH])
+        } else {
+            self.full.get_or_insert([0; SCRATCH])
+        }
+    }
+}
 
 /// Reason codes inside a [`Verdict`]: 1–3 allow, 10–23 the 401 reasons and 30–36 the 403
 /// reasons, each in decision-table order.
@@ -261,7 +285,7 @@ impl<'a> Engine<'a> {
     /// Kept out of line so that instruction-count tools can toggle on this symbol.
     #[inline(never)]
     pub fn evaluate<'s>(&'s self, request: &Request<'s>) -> Decision<'s> {
-        let mut scratch = None;
+        let mut scratch = Scratch::new();
         let (verdict, context) = self.verdict(request, &mut scratch);
         self.decide(&verdict, &context)
     }
@@ -270,7 +294,7 @@ impl<'a> Engine<'a> {
     /// Meant for tools (`warden eval --explain`); the trace reveals which credential check
     /// failed, so do not send it to clients.
     pub fn explain<'s>(&'s self, request: &Request<'s>) -> Explanation<'s> {
-        let mut scratch = None;
+        let mut scratch = Scratch::new();
         let (verdict, context) = self.verdict(request, &mut scratch);
         let decision = self.decide(&verdict, &context);
         let mut checks = [Check { row: 0, outcome: CheckOutcome::NotApplicable }; 18];
@@ -293,12 +317,12 @@ impl<'a> Engine<'a> {
     pub(crate) fn verdict<'r, 'b>(
         &self,
         req: &Request<'r>,
-        scratch: &'b mut Option<Scratch>,
+        scratch: &'b mut Scratch,
     ) -> (Verdict<'b>, Context<'r>) {
         let p = &self.policy;
         // One scratch area serves the path (while rules are matched; it also gives pattern
         // matching room for word reads past the path's end) and then the token.
-        let path = NormPath::new(req.path, scratch.get_or_insert([0; SCRATCH]));
+        let path = NormPath::new(req.path, scratch.room(NormPath::scratch_need(req.path)));
         let scanned = credential::scan(req.headers, p.settings.api_key_header);
         let preflight = req.method == b"OPTIONS" && scanned.origin.is_some() && scanned.acrm.is_some();
         let method = if preflight { scanned.acrm.unwrap_or(&[]) } else { req.method };
@@ -355,7 +379,7 @@ impl<'a> Engine<'a> {
                 let check = if t.is_empty() {
                     None
                 } else {
-                    Some(token::check(p, &self.macs, t, now, scratch.get_or_insert([0; SCRATCH])))
+                    Some(token::check(p, &self.macs, t, now, |need| scratch.room(need)))
                 };
                 let malformed = check.as_ref().is_none_or(|c| c.malformed);
                 (Some(Scheme::Bearer), CredentialCheck { malformed, ..none }, check)
@@ -481,7 +505,7 @@ impl<'a> Engine<'a> {
         request: &Request<'s>,
         declassify: impl FnOnce(*const u8, usize),
     ) -> Decision<'s> {
-        let mut scratch = None;
+        let mut scratch = Scratch::new();
         let (verdict, context) = self.verdict(request, &mut scratch);
         declassify(core::ptr::from_ref(&verdict).cast::<u8>(), core::mem::size_of_val(&verdict));
         self.decide(&verdict, &context)

@@ -46,7 +46,7 @@ use crate::capacity::{MAX_PATH, MAX_PATTERN_SEGMENTS};
 
 /// Scratch for the normalized path: the path plus slack, so that pattern matching can read
 /// whole 8-byte words past its end.
-pub(crate) const BUF: usize = MAX_PATH + 8;
+pub(crate) const BUF: usize = MAX_PATH + 9;
 /// Slash-position slots: enough for the longest pattern plus one overflow slot.
 const SLOTS: usize = MAX_PATTERN_SEGMENTS + 2;
 
@@ -437,13 +437,23 @@ fn path_part(raw: &[u8]) -> &[u8] {
 }
 
 impl<'r> NormPath<'r> {
+    /// Scratch bytes [`NormPath::new`] needs for the raw target `raw` (at most [`BUF`]).
+    pub(crate) fn scratch_need(raw: &[u8]) -> usize {
+        Self::room_for(raw.len().min(MAX_PATH))
+    }
+
+    /// Scratch for a path of `len` bytes: the path, one more byte, and a word of slack.
+    const fn room_for(len: usize) -> usize {
+        len.saturating_add(9)
+    }
+
     /// Normalizes and checks a raw request path into `scratch`, which must hold at least
-    /// [`BUF`] bytes (a shorter one makes every path malformed).
+    /// [`NormPath::scratch_need`] bytes (a shorter one makes the path malformed).
     pub(crate) fn new(raw: &'r [u8], scratch: &'r mut [u8]) -> Self {
         let path = path_part(raw);
         let too_long = path.len() > MAX_PATH;
         let path = path.get(..MAX_PATH).unwrap_or(path);
-        let short = scratch.len() < BUF;
+        let short = scratch.len() < Self::room_for(path.len());
         let d = decode(path, scratch);
         let padded: &'r [u8] = scratch;
         let bytes = padded.get(..d.len).unwrap_or(&[]);
