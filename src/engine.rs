@@ -175,6 +175,8 @@ pub(crate) struct Context<'r> {
     preflight: bool,
     bearer: bool,
     origin: Option<&'r [u8]>,
+    /// Whether `origin` is a valid serialization (parsed once, in the verdict).
+    origin_valid: bool,
     acrm: Option<&'r [u8]>,
 }
 
@@ -494,7 +496,8 @@ impl<'a> Engine<'a> {
             rows: pick.rows,
             applies,
         };
-        let context = Context { preflight, bearer, origin: scanned.origin, acrm: scanned.acrm };
+        let origin_valid = matches!(origin, Some(Some(_)));
+        let context = Context { preflight, bearer, origin: scanned.origin, origin_valid, acrm: scanned.acrm };
         (verdict, context)
     }
 
@@ -603,10 +606,12 @@ impl<'a> Engine<'a> {
         if rule.origins.is_empty() {
             return None;
         }
-        let origin = core::str::from_utf8(ctx.origin?).ok()?;
         // Only a valid, allowed origin gets past row 6 on a rule with a non-empty origin list,
         // and every caller decides after row 6.
-        Origin::parse(origin.as_bytes())?;
+        if !ctx.origin_valid {
+            return None;
+        }
+        let origin = core::str::from_utf8(ctx.origin?).ok()?;
         let p = &self.policy;
         let preflight = if preflight && ctx.preflight {
             let names: &'s [&'s str] = &p.methods;
