@@ -287,6 +287,11 @@ const EXPONENT_CAP: i32 = 1 << 20;
 /// the digits before it are the integer part, and whether a non-zero digit follows it decides
 /// the comparison with the limit. Arithmetic saturates: a saturated value is above the limit.
 pub(crate) fn numeric_date(num: &[u8]) -> Option<u64> {
+    // What tokens carry: a plain integer. Up to 16 digits cannot overflow a u64.
+    if (1..=16).contains(&num.len()) && num.iter().all(u8::is_ascii_digit) {
+        let value = num.iter().fold(0u64, |v, &d| v.wrapping_mul(10).wrapping_add(u64::from(d.wrapping_sub(b'0'))));
+        return (value <= MAX_NUMERIC_DATE).then_some(value);
+    }
     let (negative, unsigned) = match num.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, num),

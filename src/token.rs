@@ -255,13 +255,28 @@ fn contains(v: Option<Value<'_>>, wanted: &[u8]) -> bool {
     hit
 }
 
+/// Equality of two public strings; those of 8 to 16 bytes (most role names) as two words,
+/// without a call to `memcmp`.
+fn eq_public(a: &[u8], b: &[u8]) -> bool {
+    let word = |s: &[u8], at: usize| s.get(at..).and_then(<[u8]>::first_chunk::<8>).map(|w| u64::from_le_bytes(*w));
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if (8..=16).contains(&n) {
+        let last = n.wrapping_sub(8);
+        return word(a, 0) == word(b, 0) && word(a, last) == word(b, last);
+    }
+    a == b
+}
+
 /// Role bits named by `v` (string or array) and by the space-separated `scope`.
 fn roles_from(v: Option<Value<'_>>, scope: Option<JStr<'_>>, names: &[&str]) -> u64 {
     let mut set = 0u64;
     let mut add = |token: &[u8]| {
         for (i, n) in names.iter().enumerate() {
             let bit = u32::try_from(i).ok().and_then(|i| 1u64.checked_shl(i)).unwrap_or(0);
-            if n.as_bytes() == token {
+            if eq_public(n.as_bytes(), token) {
                 set |= bit;
             }
         }
