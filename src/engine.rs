@@ -60,24 +60,34 @@ pub struct Engine<'a> {
 /// small one. Which size a request takes depends on the lengths of its path and token (public).
 const SCRATCH: usize = if crate::path::BUF > token::SCRATCH { crate::path::BUF } else { token::SCRATCH };
 /// The small scratch size: a path of up to 1 015 bytes, a token decoding to up to 1 KiB.
-const SMALL_SCRATCH: usize = 1024;
+const SMALL_SCRATCH: usize = 512;
 
-pub(crate) struct Scratch {
-    small: Option<[u8; SMALL_SCRATCH]>,
-    full: Option<[u8; SCRATCH]>,
+/// The buffer in use: none yet, the small one, or the full one. One at a time, so that a
+/// decision's stack holds no more than the full size (as before there were two sizes).
+pub(crate) enum Scratch {
+    Empty,
+    Small([u8; SMALL_SCRATCH]),
+    Full([u8; SCRATCH]),
 }
 
 impl Scratch {
     pub(crate) const fn new() -> Self {
-        Self { small: None, full: None }
+        Self::Empty
     }
 
-    /// A zeroed (on first use) buffer of at least `need` bytes, or the full size.
+    /// A buffer of at least `need` bytes (or the full size), zeroed when it is first taken.
+    /// Asking for more than the small size replaces a small buffer (its contents are dead by
+    /// then: the path is matched before the token is decoded).
     fn room(&mut self, need: usize) -> &mut [u8] {
-        if need <= SMALL_SCRATCH {
-            self.small.get_or_insert([0; SMALL_SCRATCH])
-        } else {
-            self.full.get_or_insert([0; SCRATCH])
+        if need > SMALL_SCRATCH && !matches!(self, Self::Full(_)) {
+            *self = Self::Full([0; SCRATCH]);
+        } else if matches!(self, Self::Empty) {
+            *self = Self::Small([0; SMALL_SCRATCH]);
+        }
+        match self {
+            Self::Small(b) => b,
+            Self::Full(b) => b,
+            Self::Empty => &mut [],
         }
     }
 }

@@ -498,9 +498,10 @@ impl<'r> NormPath<'r> {
         };
         let run = upto.get(start..).unwrap_or(&[]);
         let mut diff = 0u64;
-        let (mut p, mut r) = (path.chunks_exact(8), run.chunks_exact(8));
-        for (a, b) in (&mut p).zip(&mut r) {
-            diff |= load(a.first_chunk().unwrap_or(&[0; 8])) ^ load(b.first_chunk().unwrap_or(&[0; 8]));
+        let words = n / 8;
+        let (p, r) = (path.as_chunks::<8>().0, run.as_chunks::<8>().0);
+        for (a, b) in p.iter().zip(r).take(words) {
+            diff |= load(a) ^ load(b);
         }
         if n % 8 != 0 {
             let head = path.first_chunk().map_or(0, load);
@@ -560,7 +561,9 @@ impl<'r> NormPath<'r> {
             let (_, seg_len, exists) = self.segment(k, len);
             let at = self.slash.get(k.wrapping_add(1)).copied().unwrap_or(len);
             let second = body.len().saturating_sub(star).saturating_sub(1);
-            let diff = self.run_diff(0, pat, 0, star) | self.run_diff(at, pat, star.wrapping_add(1), second);
+            // A `*` that ends the pattern leaves no second run.
+            let diff = self.run_diff(0, pat, 0, star)
+                | if second == 0 { 0 } else { self.run_diff(at, pat, star.wrapping_add(1), second) };
             return (diff == 0)
                 & (star <= len)
                 & exists
