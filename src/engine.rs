@@ -326,11 +326,7 @@ impl<'a> Engine<'a> {
     }
 
     /// Every check, combined with masks (see the module documentation).
-    pub(crate) fn verdict<'r, 'b>(
-        &self,
-        req: &Request<'r>,
-        scratch: &'b mut Scratch,
-    ) -> (Verdict<'b>, Context<'r>) {
+    pub(crate) fn verdict<'r, 'b>(&self, req: &Request<'r>, scratch: &'b mut Scratch) -> (Verdict<'b>, Context<'r>) {
         let p = &self.policy;
         // One scratch area serves the path (while rules are matched; it also gives pattern
         // matching room for word reads past the path's end) and then the token.

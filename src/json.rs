@@ -51,7 +51,8 @@ fn plain_prefix(s: &[u8]) -> Option<usize> {
     for c in &mut chunks {
         let w = u64::from_le_bytes(<[u8; 8]>::try_from(c).unwrap_or([0; 8]));
         // `"`, `\\`, and the bytes below 0x20 (those that are zero once masked with 0xe0).
-        let special = zero(w ^ ONES.wrapping_mul(0x22)) | zero(w ^ ONES.wrapping_mul(0x5c)) | zero(w & ONES.wrapping_mul(0xe0));
+        let special =
+            zero(w ^ ONES.wrapping_mul(0x22)) | zero(w ^ ONES.wrapping_mul(0x5c)) | zero(w & ONES.wrapping_mul(0xe0));
         if special != 0 {
             return Some(base.wrapping_add(usize::try_from(special.trailing_zeros() / 8).unwrap_or(0)));
         }

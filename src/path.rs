@@ -491,8 +491,7 @@ impl<'r> NormPath<'r> {
             u64::from_le_bytes(*w)
         }
         let end = start.wrapping_add(n);
-        let (Some(upto), Some(path)) =
-            (pattern.get(..end), self.padded.get(at..).and_then(|p| p.get(..n.max(8))))
+        let (Some(upto), Some(path)) = (pattern.get(..end), self.padded.get(at..).and_then(|p| p.get(..n.max(8))))
         else {
             return u64::MAX;
         };
@@ -564,12 +563,7 @@ impl<'r> NormPath<'r> {
             // A `*` that ends the pattern leaves no second run.
             let diff = self.run_diff(0, pat, 0, star)
                 | if second == 0 { 0 } else { self.run_diff(at, pat, star.wrapping_add(1), second) };
-            return (diff == 0)
-                & (star <= len)
-                & exists
-                & (seg_len > 0)
-                & (at.wrapping_add(second) == end)
-                & count_ok;
+            return (diff == 0) & (star <= len) & exists & (seg_len > 0) & (at.wrapping_add(second) == end) & count_ok;
         }
         let (mut ok, mut diff) = (true, 0u64);
         // The current run starts at path offset `at`; `star` is the next `*`: its offset in
