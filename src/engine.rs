@@ -64,6 +64,10 @@ const SMALL_SCRATCH: usize = 512;
 
 /// The buffer in use: none yet, the small one, or the full one. One at a time, so that a
 /// decision's stack holds no more than the full size (as before there were two sizes).
+#[allow(
+    clippy::large_enum_variant,
+    reason = "the point: one buffer on the stack at a time, no allocation, never both sizes"
+)]
 pub(crate) enum Scratch {
     Empty,
     Small([u8; SMALL_SCRATCH]),

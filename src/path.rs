@@ -502,7 +502,7 @@ impl<'r> NormPath<'r> {
         for (a, b) in p.iter().zip(r).take(words) {
             diff |= load(a) ^ load(b);
         }
-        if n % 8 != 0 {
+        if !n.is_multiple_of(8) {
             let head = path.first_chunk().map_or(0, load);
             match (path.get(..n).and_then(<[u8]>::last_chunk), upto.last_chunk()) {
                 (Some(a), Some(b)) if n >= 8 => diff |= load(a) ^ load(b),
