@@ -46,7 +46,7 @@ use crate::capacity::{MAX_PATH, MAX_PATTERN_SEGMENTS};
 
 /// Scratch for the normalized path: the path plus slack, so that pattern matching can read
 /// whole 8-byte words past its end.
-pub(crate) const BUF: usize = MAX_PATH + 9;
+pub(crate) const BUF: usize = MAX_PATH + 8;
 /// Slash-position slots: enough for the longest pattern plus one overflow slot.
 const SLOTS: usize = MAX_PATTERN_SEGMENTS + 2;
 
@@ -442,9 +442,10 @@ impl<'r> NormPath<'r> {
         Self::room_for(raw.len().min(MAX_PATH))
     }
 
-    /// Scratch for a path of `len` bytes: the path, one more byte, and a word of slack.
+    /// Scratch for a path of `len` bytes: the path and a word of slack (the decoder needs one
+    /// byte more than the path, a run shorter than a word reads a whole one).
     const fn room_for(len: usize) -> usize {
-        len.saturating_add(9)
+        len.saturating_add(8)
     }
 
     /// Normalizes and checks a raw request path into `scratch`, which must hold at least
