@@ -54,7 +54,9 @@ fn note<'r>(slot: &mut Option<&'r [u8]>, count: &mut u8, value: &'r [u8]) {
     *slot = Some(if *count == 1 { value } else { &[] });
 }
 
-/// Whether a header name (public) is `want`, ASCII case-insensitively.
+/// Whether a header name (public) is `want`, ASCII case-insensitively. Inlined, so that the
+/// length test that settles most comparisons costs no call.
+#[inline]
 fn name_is(name: &[u8], want: &[u8]) -> bool {
     name.len() == want.len() && name.eq_ignore_ascii_case(want)
 }

@@ -39,6 +39,28 @@ pub(crate) struct JStr<'a> {
     escaped: bool,
 }
 
+/// The length of the run of bytes at the start of `s` that need no attention inside a string
+/// (not `"`, `\\` or a control byte), or `None` when the run reaches the end. Eight bytes at a
+/// time: the lowest flagged byte of a word is exact (flags above a flagged byte may be false).
+fn plain_prefix(s: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES << 7;
+    let zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH;
+    let mut chunks = s.chunks_exact(8);
+    let mut base = 0usize;
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(<[u8; 8]>::try_from(c).unwrap_or([0; 8]));
+        // `"`, `\\`, and the bytes below 0x20 (those that are zero once masked with 0xe0).
+        let special =
+            zero(w ^ ONES.wrapping_mul(0x22)) | zero(w ^ ONES.wrapping_mul(0x5c)) | zero(w & ONES.wrapping_mul(0xe0));
+        if special != 0 {
+            return Some(base.wrapping_add(usize::try_from(special.trailing_zeros() / 8).unwrap_or(0)));
+        }
+        base = base.wrapping_add(8);
+    }
+    chunks.remainder().iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).map(|i| base.wrapping_add(i))
+}
+
 struct Cursor<'a> {
     s: &'a [u8],
     i: usize,
@@ -80,9 +102,9 @@ impl<'a> Cursor<'a> {
         let start = self.i;
         let mut escaped = false;
         loop {
-            // Skip plain bytes in one tight loop.
+            // Skip plain bytes, eight at a time.
             let rest = self.s.get(self.i..).unwrap_or(&[]);
-            let plain = rest.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).ok_or(JsonError)?;
+            let plain = plain_prefix(rest).ok_or(JsonError)?;
             self.i = self.i.saturating_add(plain);
             match self.bump().ok_or(JsonError)? {
                 b'"' => {
@@ -266,6 +288,11 @@ const EXPONENT_CAP: i32 = 1 << 20;
 /// the digits before it are the integer part, and whether a non-zero digit follows it decides
 /// the comparison with the limit. Arithmetic saturates: a saturated value is above the limit.
 pub(crate) fn numeric_date(num: &[u8]) -> Option<u64> {
+    // What tokens carry: a plain integer. Up to 16 digits cannot overflow a u64.
+    if (1..=16).contains(&num.len()) && num.iter().all(u8::is_ascii_digit) {
+        let value = num.iter().fold(0u64, |v, &d| v.wrapping_mul(10).wrapping_add(u64::from(d.wrapping_sub(b'0'))));
+        return (value <= MAX_NUMERIC_DATE).then_some(value);
+    }
     let (negative, unsigned) = match num.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, num),

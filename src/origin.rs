@@ -42,11 +42,35 @@ fn valid_scheme(s: &[u8]) -> bool {
     }
 }
 
+/// Bytes a host label may hold (letters, digits, `-`, `_`), by byte value.
+#[allow(clippy::as_conversions, reason = "const evaluation of a table: every index is in range")]
+static LABEL_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0u8;
+    loop {
+        #[allow(clippy::indexing_slicing, reason = "const evaluation: a bad index fails the build")]
+        {
+            t[c as usize] = c.is_ascii_alphanumeric() || c == b'-' || c == b'_';
+        }
+        if c == u8::MAX {
+            break;
+        }
+        c += 1;
+    }
+    t
+};
+
+/// Labels of letters, digits, `-` and `_` separated by single dots, none empty; one pass with
+/// a table lookup per byte (the header is public).
 fn valid_reg_name(h: &[u8]) -> bool {
-    !h.is_empty()
-        && h.split(|&c| c == b'.').all(|label| {
-            !label.is_empty() && label.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_'))
-        })
+    let mut after_dot = true;
+    let mut ok = !h.is_empty();
+    for &c in h {
+        let dot = c == b'.';
+        ok &= !(dot & after_dot) & (dot | LABEL_BYTE.get(usize::from(c)).copied().unwrap_or(false));
+        after_dot = dot;
+    }
+    ok & !after_dot
 }
 
 fn valid_ipv6_literal(h: &[u8]) -> bool {

@@ -437,13 +437,24 @@ fn path_part(raw: &[u8]) -> &[u8] {
 }
 
 impl<'r> NormPath<'r> {
+    /// Scratch bytes [`NormPath::new`] needs for the raw target `raw` (at most [`BUF`]).
+    pub(crate) fn scratch_need(raw: &[u8]) -> usize {
+        Self::room_for(raw.len().min(MAX_PATH))
+    }
+
+    /// Scratch for a path of `len` bytes: the path and a word of slack (the decoder needs one
+    /// byte more than the path, a run shorter than a word reads a whole one).
+    const fn room_for(len: usize) -> usize {
+        len.saturating_add(8)
+    }
+
     /// Normalizes and checks a raw request path into `scratch`, which must hold at least
-    /// [`BUF`] bytes (a shorter one makes every path malformed).
+    /// [`NormPath::scratch_need`] bytes (a shorter one makes the path malformed).
     pub(crate) fn new(raw: &'r [u8], scratch: &'r mut [u8]) -> Self {
         let path = path_part(raw);
         let too_long = path.len() > MAX_PATH;
         let path = path.get(..MAX_PATH).unwrap_or(path);
-        let short = scratch.len() < BUF;
+        let short = scratch.len() < Self::room_for(path.len());
         let d = decode(path, scratch);
         let padded: &'r [u8] = scratch;
         let bytes = padded.get(..d.len).unwrap_or(&[]);
@@ -468,32 +479,51 @@ impl<'r> NormPath<'r> {
         (start, end.saturating_sub(start), k < self.segments)
     }
 
-    /// The 8 bytes of the scratch buffer from `at` (clamped into the buffer), little-endian.
-    #[inline]
-    fn word(&self, at: usize) -> u64 {
-        let at = at.min(self.padded.len().saturating_sub(8));
-        let w = self.padded.get(at..at.wrapping_add(8)).and_then(|w| <[u8; 8]>::try_from(w).ok());
-        u64::from_le_bytes(w.unwrap_or([0; 8]))
-    }
-
-    /// Differences between `run` and the path bytes from offset `at`, a word at a time
-    /// (zero when they are equal; bytes past the path are compared with scratch contents, so
-    /// callers check that the run lies inside the path).
-    #[inline]
-    fn run_diff(&self, at: usize, run: &[u8]) -> u64 {
-        let mut diff = 0u64;
-        let mut at = at;
-        let mut chunks = run.chunks_exact(8);
-        for c in &mut chunks {
-            diff |= self.word(at) ^ u64::from_le_bytes(<[u8; 8]>::try_from(c).unwrap_or([0; 8]));
-            at = at.wrapping_add(8);
+    /// Differences between `pattern[start..start + n]` and the path bytes from offset `at`, a
+    /// word at a time (zero when they are equal; bytes past the path are compared with
+    /// scratch contents, so callers check that the run lies inside the path; a run reaching
+    /// past the scratch buffer differs). A run of 8 bytes or more ends with one word read at
+    /// its last 8 bytes (overlapping the word before it); a shorter one takes the 8 pattern
+    /// bytes that end where it ends, shifted down, when there are 8, and is assembled byte by
+    /// byte only at the very start of a short pattern.
+    #[inline(always)]
+    fn run_diff(&self, at: usize, pattern: &[u8], start: usize, n: usize) -> u64 {
+        fn load(w: &[u8; 8]) -> u64 {
+            u64::from_le_bytes(*w)
         }
-        let tail = chunks.remainder();
-        if !tail.is_empty() {
-            let w = tail.iter().rev().fold(0u64, |w, &b| (w << 8) | u64::from(b));
-            diff |= (self.word(at) ^ w) & low_bytes(tail.len());
+        let end = start.wrapping_add(n);
+        let (Some(upto), Some(path)) = (pattern.get(..end), self.padded.get(at..).and_then(|p| p.get(..n.max(8))))
+        else {
+            return u64::MAX;
+        };
+        let run = upto.get(start..).unwrap_or(&[]);
+        let mut diff = 0u64;
+        let words = n / 8;
+        let (p, r) = (path.as_chunks::<8>().0, run.as_chunks::<8>().0);
+        for (a, b) in p.iter().zip(r).take(words) {
+            diff |= load(a) ^ load(b);
+        }
+        if !n.is_multiple_of(8) {
+            let head = path.first_chunk().map_or(0, load);
+            match (path.get(..n).and_then(<[u8]>::last_chunk), upto.last_chunk()) {
+                (Some(a), Some(b)) if n >= 8 => diff |= load(a) ^ load(b),
+                (_, Some(b)) => {
+                    let shift = u32::try_from(8usize.wrapping_sub(n).wrapping_mul(8)).unwrap_or(0);
+                    diff |= (head ^ (load(b) >> shift)) & low_bytes(n);
+                }
+                _ => {
+                    let w = run.iter().rev().fold(0u64, |w, &b| (w << 8) | u64::from(b));
+                    diff |= (head ^ w) & low_bytes(n);
+                }
+            }
         }
         diff
+    }
+
+    /// [`NormPath::run_diff`] of a whole run.
+    #[inline]
+    fn slice_diff(&self, at: usize, run: &[u8]) -> u64 {
+        self.run_diff(at, run, 0, run.len())
     }
 
     /// Whether `pattern`, of shape `shape` (both from load), matches. The work depends on the
@@ -513,6 +543,29 @@ impl<'r> NormPath<'r> {
             // `/**` matches every path (and an unusable shape, with `tail` false, none).
             return shape.tail;
         }
+        let segments = usize::from(shape.segments);
+        let count_ok = if shape.tail { self.segments >= segments } else { self.segments == segments };
+        // Where the path's segment `segments - 1` ends: the last run must end there.
+        let end = self.slash.get(segments).copied().unwrap_or(len);
+        let pat = pattern.as_bytes();
+        if shape.star == u16::MAX {
+            // One run, the whole body, from offset 0.
+            return (self.run_diff(0, pat, 0, body.len()) == 0) & (body.len() == end) & count_ok;
+        }
+        if !shape.several {
+            // Two runs around one `*` standing for segment `k`: the first from offset 0 (its
+            // bytes equal the path's, so its last `/` is the path's `k`-th), the second from
+            // the `/` that ends segment `k`.
+            let star = usize::from(shape.star);
+            let k = usize::from(shape.star_segment);
+            let (_, seg_len, exists) = self.segment(k, len);
+            let at = self.slash.get(k.wrapping_add(1)).copied().unwrap_or(len);
+            let second = body.len().saturating_sub(star).saturating_sub(1);
+            // A `*` that ends the pattern leaves no second run.
+            let diff = self.run_diff(0, pat, 0, star)
+                | if second == 0 { 0 } else { self.run_diff(at, pat, star.wrapping_add(1), second) };
+            return (diff == 0) & (star <= len) & exists & (seg_len > 0) & (at.wrapping_add(second) == end) & count_ok;
+        }
         let (mut ok, mut diff) = (true, 0u64);
         // The current run starts at path offset `at`; `star` is the next `*`: its offset in
         // `rest` and the index of the segment it stands for.
@@ -520,7 +573,7 @@ impl<'r> NormPath<'r> {
         let mut star = (shape.star != u16::MAX).then(|| (usize::from(shape.star), usize::from(shape.star_segment)));
         while let Some((offset, k)) = star {
             let run = rest.get(..offset).unwrap_or(&[]);
-            diff |= self.run_diff(at, run);
+            diff |= self.slice_diff(at, run);
             let (_, seg_len, exists) = self.segment(k, len);
             ok &= (at.wrapping_add(run.len()) <= len) & exists & (seg_len > 0);
             at = self.slash.get(k.wrapping_add(1)).copied().unwrap_or(len);
@@ -534,11 +587,10 @@ impl<'r> NormPath<'r> {
                 None
             };
         }
-        diff |= self.run_diff(at, rest);
+        diff |= self.slice_diff(at, rest);
         // The last run ends where segment `segments - 1` ends (so inside the path).
-        let segments = usize::from(shape.segments);
-        ok &= at.wrapping_add(rest.len()) == self.slash.get(segments).copied().unwrap_or(len);
-        ok & (diff == 0) & if shape.tail { self.segments >= segments } else { self.segments == segments }
+        ok &= at.wrapping_add(rest.len()) == end;
+        ok & (diff == 0) & count_ok
     }
 }
 

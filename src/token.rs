@@ -255,13 +255,28 @@ fn contains(v: Option<Value<'_>>, wanted: &[u8]) -> bool {
     hit
 }
 
+/// Equality of two public strings; those of 8 to 16 bytes (most role names) as two words,
+/// without a call to `memcmp`.
+fn eq_public(a: &[u8], b: &[u8]) -> bool {
+    let word = |s: &[u8], at: usize| s.get(at..).and_then(<[u8]>::first_chunk::<8>).map(|w| u64::from_le_bytes(*w));
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if (8..=16).contains(&n) {
+        let last = n.wrapping_sub(8);
+        return word(a, 0) == word(b, 0) && word(a, last) == word(b, last);
+    }
+    a == b
+}
+
 /// Role bits named by `v` (string or array) and by the space-separated `scope`.
 fn roles_from(v: Option<Value<'_>>, scope: Option<JStr<'_>>, names: &[&str]) -> u64 {
     let mut set = 0u64;
     let mut add = |token: &[u8]| {
         for (i, n) in names.iter().enumerate() {
             let bit = u32::try_from(i).ok().and_then(|i| 1u64.checked_shl(i)).unwrap_or(0);
-            if n.as_bytes() == token {
+            if eq_public(n.as_bytes(), token) {
                 set |= bit;
             }
         }
@@ -300,24 +315,69 @@ fn roles_from(v: Option<Value<'_>>, scope: Option<JStr<'_>>, names: &[&str]) -> 
 /// Bytes of scratch a token check needs: decoded header, payload and signature.
 pub(crate) const SCRATCH: usize = MAX_TOKEN_HEADER + MAX_TOKEN_PAYLOAD + MAX_SIGNATURE;
 
-/// Checks a bearer token, decoding into `scratch` (at least [`SCRATCH`] bytes, kept by the
-/// caller so the result can borrow the claims).
+/// Bytes of base64 `text` decodes to (unpadded; what the decoder writes).
+fn decoded_len(text: &[u8]) -> usize {
+    (text.len() / 4).saturating_mul(3).saturating_add((text.len() % 4).saturating_sub(1))
+}
+
+/// The first `.` of `s`, eight bytes at a time (the token is public; this is a plain search).
+fn find_dot(s: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const DOTS: u64 = ONES.wrapping_mul(0x2e);
+    let mut chunks = s.chunks_exact(8);
+    let mut base = 0usize;
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(<[u8; 8]>::try_from(c).unwrap_or([0; 8])) ^ DOTS;
+        // The lowest byte flagged here is the first zero byte of `w` (flags above it may be
+        // false), so it is the first `.`.
+        let zero = w.wrapping_sub(ONES) & !w & (ONES << 7);
+        if zero != 0 {
+            return Some(base.wrapping_add(usize::try_from(zero.trailing_zeros() / 8).unwrap_or(0)));
+        }
+        base = base.wrapping_add(8);
+    }
+    chunks.remainder().iter().position(|&c| c == b'.').map(|i| base.wrapping_add(i))
+}
+
+/// The three parts of a compact token, or `None` when it does not have exactly three.
+fn parts(token: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+    let a = find_dot(token)?;
+    let (h, rest) = (token.get(..a)?, token.get(a.checked_add(1)?..)?);
+    let b = find_dot(rest)?;
+    let (p, s) = (rest.get(..b)?, rest.get(b.checked_add(1)?..)?);
+    if find_dot(s).is_some() { None } else { Some((h, p, s)) }
+}
+
+/// Decoding room for each part: what it decodes to, capped at the part's limit (a part over its
+/// limit then fails to decode exactly as it would with the whole limit).
+fn part_rooms(h64: &[u8], p64: &[u8], s64: &[u8]) -> (usize, usize, usize) {
+    (
+        decoded_len(h64).min(MAX_TOKEN_HEADER),
+        decoded_len(p64).min(MAX_TOKEN_PAYLOAD),
+        decoded_len(s64).min(MAX_SIGNATURE),
+    )
+}
+
+/// Checks a bearer token, decoding into scratch that `room(n)` gives (at least `n` bytes, at
+/// most [`SCRATCH`] asked for; kept by the caller so the result can borrow the claims).
 pub(crate) fn check<'b>(
     policy: &PolicyBody<'_>,
     macs: &[MacSlot],
     token: &[u8],
     now: u64,
-    scratch: &'b mut [u8],
+    room: impl FnOnce(usize) -> &'b mut [u8],
 ) -> TokenCheck<'b> {
-    let mut parts = token.split(|&c| c == b'.');
-    let (Some(h64), Some(p64), Some(s64), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let Some((h64, p64, s64)) = parts(token) else {
         return TokenCheck::malformed();
     };
     if h64.is_empty() || p64.is_empty() {
         return TokenCheck::malformed();
     }
-    let (hbuf, rest) = scratch.split_at_mut(MAX_TOKEN_HEADER.min(scratch.len()));
-    let (pbuf, sbuf) = rest.split_at_mut(MAX_TOKEN_PAYLOAD.min(rest.len()));
+    let (h_room, p_room, s_room) = part_rooms(h64, p64, s64);
+    let scratch = room(h_room.saturating_add(p_room).saturating_add(s_room));
+    let (hbuf, rest) = scratch.split_at_mut(h_room.min(scratch.len()));
+    let (pbuf, rest) = rest.split_at_mut(p_room.min(rest.len()));
+    let (sbuf, _) = rest.split_at_mut(s_room.min(rest.len()));
     let (Ok(hdr), Ok(payload)) = (decode_url_vartime(h64, hbuf), decode_url_vartime(p64, pbuf)) else {
         return TokenCheck::malformed();
     };
