@@ -154,7 +154,7 @@ fn sign(key: &[u8], header: &[u8; HEADER_LEN]) -> Option<[u8; 32]> {
     if key.len() < MIN_BUNDLE_KEY {
         return None;
     }
-    let tag = crate::mac::MacKey::new(crate::policy::Alg::Hs256, key).tag(&[header]);
+    let tag = crate::mac::MacKey::hs256(key).tag(&[header]);
     let mut out = [0u8; 32];
     out.copy_from_slice(tag.as_slice().get(..32)?);
     Some(out)

@@ -135,7 +135,8 @@ pub enum LoadError {
     /// The keyring names the same key id twice.
     KeyringDuplicate,
     /// The policy's key number `key` needs an algorithm this build lacks (the core's cargo
-    /// features `rsa`, `ecdsa` and `eddsa` choose the public-key algorithms).
+    /// features `rsa`, `ecdsa` and `eddsa` choose the public-key algorithms, `hmac-sha512`
+    /// HS384 and HS512).
     UnsupportedAlgorithm {
         /// Index of the key in the policy.
         key: usize,
@@ -281,7 +282,7 @@ impl core::error::Error for LoadError {}
 /// The core's cargo feature that provides `alg`.
 const fn feature_of(alg: crate::policy::Alg) -> &'static str {
     match alg.family() {
-        crate::policy::KeyFamily::Hmac => "default",
+        crate::policy::KeyFamily::Hmac => "hmac-sha512",
         crate::policy::KeyFamily::Rsa => "rsa",
         crate::policy::KeyFamily::Ec => "ecdsa",
         crate::policy::KeyFamily::Okp => "eddsa",

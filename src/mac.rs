@@ -102,9 +102,11 @@ impl Tag {
 pub(crate) enum MacKey {
     /// HMAC-SHA-256.
     Sha256(HmacCore<Sha256>),
-    /// HMAC-SHA-384.
+    /// HMAC-SHA-384 (cargo feature `hmac-sha512`).
+    #[cfg(feature = "hmac-sha512")]
     Sha384(HmacCore<Sha384>),
-    /// HMAC-SHA-512.
+    /// HMAC-SHA-512 (cargo feature `hmac-sha512`).
+    #[cfg(feature = "hmac-sha512")]
     Sha512(HmacCore<Sha512>),
 }
 
@@ -138,13 +140,16 @@ macro_rules! tag_with {
     };
 }
 tag_with!(tag256, Sha256);
+#[cfg(feature = "hmac-sha512")]
 tag_with!(tag384, Sha384);
+#[cfg(feature = "hmac-sha512")]
 tag_with!(tag512, Sha512);
 
 impl MacKey {
-    /// Precomputes the pad states for `alg`'s hash.
-    pub(crate) fn new(alg: Alg, key: &[u8]) -> Self {
-        match alg {
+    /// Precomputes the pad states for `alg`'s hash; `None` when this build lacks it (HS384
+    /// and HS512 need the cargo feature `hmac-sha512`: SHA-512 costs about 2 KB of flash).
+    pub(crate) fn new(alg: Alg, key: &[u8]) -> Option<Self> {
+        Some(match alg {
             // Only HMAC keys get here (the loader keeps public keys out); SHA-256 stands in.
             Alg::Hs256
             | Alg::Rs256
@@ -156,16 +161,27 @@ impl MacKey {
             | Alg::Es256
             | Alg::Es384
             | Alg::EdDsa => Self::Sha256(keyed(key)),
+            #[cfg(feature = "hmac-sha512")]
             Alg::Hs384 => Self::Sha384(keyed(key)),
+            #[cfg(feature = "hmac-sha512")]
             Alg::Hs512 => Self::Sha512(keyed(key)),
-        }
+            #[cfg(not(feature = "hmac-sha512"))]
+            Alg::Hs384 | Alg::Hs512 => return None,
+        })
+    }
+
+    /// HMAC-SHA-256, which every build has (the bundle signature, PBKDF2's PRF).
+    pub(crate) fn hs256(key: &[u8]) -> Self {
+        Self::Sha256(keyed(key))
     }
 
     /// HMAC of the concatenation of `parts`.
     pub(crate) fn tag(&self, parts: &[&[u8]]) -> Tag {
         match self {
             Self::Sha256(core) => tag256(core, parts),
+            #[cfg(feature = "hmac-sha512")]
             Self::Sha384(core) => tag384(core, parts),
+            #[cfg(feature = "hmac-sha512")]
             Self::Sha512(core) => tag512(core, parts),
         }
     }
@@ -268,6 +284,15 @@ mod tests {
     }
 
     #[test]
+    #[cfg(not(feature = "hmac-sha512"))]
+    fn hs384_and_hs512_need_the_hmac_sha512_feature() {
+        assert!(MacKey::new(Alg::Hs384, &[7; 48]).is_none());
+        assert!(MacKey::new(Alg::Hs512, &[7; 64]).is_none());
+        assert!(MacKey::new(Alg::Hs256, &[7; 32]).is_some());
+    }
+
+    #[test]
+    #[cfg(feature = "hmac-sha512")]
     fn message_lengths_around_the_padding_boundary() {
         // Lengths where the length field does or does not fit the last block, for both sizes,
         // compared with RustCrypto's `hmac` (a dev-dependency).
@@ -282,21 +307,21 @@ mod tests {
             let mut r = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
             Mac::update(&mut r, &msg);
             assert_eq!(
-                MacKey::new(Alg::Hs256, &key).tag(&[&msg]).as_slice(),
+                MacKey::new(Alg::Hs256, &key).unwrap().tag(&[&msg]).as_slice(),
                 &r.finalize().into_bytes()[..],
                 "256/{len}/{key_len}"
             );
             let mut r = hmac::Hmac::<sha2::Sha384>::new_from_slice(&key).unwrap();
             Mac::update(&mut r, &msg);
             assert_eq!(
-                MacKey::new(Alg::Hs384, &key).tag(&[&msg]).as_slice(),
+                MacKey::new(Alg::Hs384, &key).unwrap().tag(&[&msg]).as_slice(),
                 &r.finalize().into_bytes()[..],
                 "384/{len}/{key_len}"
             );
             let mut r = hmac::Hmac::<sha2::Sha512>::new_from_slice(&key).unwrap();
             Mac::update(&mut r, &msg);
             assert_eq!(
-                MacKey::new(Alg::Hs512, &key).tag(&[&msg]).as_slice(),
+                MacKey::new(Alg::Hs512, &key).unwrap().tag(&[&msg]).as_slice(),
                 &r.finalize().into_bytes()[..],
                 "512/{len}/{key_len}"
             );
