@@ -43,12 +43,6 @@ impl Capacity {
         }
     }
 
-    /// The build's setting for it (variable, value, default, range).
-    #[must_use]
-    pub fn setting(self) -> Option<&'static crate::capacity::Setting> {
-        crate::capacity::SETTINGS.iter().find(|s| s.constant == self.constant())
-    }
-
     /// The environment variable that sets it at build time (`WARDEN_MAX_RULES`, …).
     #[must_use]
     pub const fn variable(self) -> &'static str {
@@ -243,7 +237,7 @@ impl fmt::Display for LoadError {
                 write!(
                     f,
                     "compiled policy format version {found} is not supported (this build reads {})",
-                    crate::blob::FORMAT_VERSION
+                    crate::format::FORMAT_VERSION
                 )
             }
             Self::UnknownFlags { flags } => write!(f, "compiled policy has unknown header flags {flags:#06x}"),

@@ -29,6 +29,7 @@ mod engine;
 mod error;
 #[cfg(test)]
 mod figures;
+mod format;
 mod ip;
 mod json;
 mod load;
