@@ -19,19 +19,8 @@
 
 use crate::capacity::Capacities;
 use crate::error::{Capacity, EncodeError, LoadError};
+pub use crate::format::{FORMAT_VERSION, HEADER_LEN, MAGIC, MIN_BUNDLE_KEY, SIGNATURE_LEN};
 use crate::policy::PolicyBody;
-
-/// First four bytes of every compiled policy.
-pub const MAGIC: [u8; 4] = *b"WRDN";
-/// Version of the compiled format this crate reads and writes. It moves only with a written
-/// note in `CHANGELOG.md` and `docs/format.md`, independently of the crate version.
-pub const FORMAT_VERSION: u16 = 2;
-/// Length of the unsigned header.
-pub const HEADER_LEN: usize = 60;
-/// Length of the signature that follows the header of a signed blob.
-pub const SIGNATURE_LEN: usize = 32;
-/// Shortest bundle signing key accepted (the HMAC-SHA256 output size, RFC 7518 §3.2).
-pub const MIN_BUNDLE_KEY: usize = 32;
 
 const FLAG_SIGNED: u16 = 1;
 
@@ -154,7 +143,7 @@ fn sign(key: &[u8], header: &[u8; HEADER_LEN]) -> Option<[u8; 32]> {
     if key.len() < MIN_BUNDLE_KEY {
         return None;
     }
-    let tag = crate::mac::MacKey::new(crate::policy::Alg::Hs256, key).tag(&[header]);
+    let tag = crate::mac::MacKey::hs256(key).tag(&[header]);
     let mut out = [0u8; 32];
     out.copy_from_slice(tag.as_slice().get(..32)?);
     Some(out)

@@ -58,6 +58,15 @@ pub struct Capacities {
     pub rules: usize,
 }
 
+impl Capacity {
+    /// The build's setting for it (variable, value, default, range). (Here rather than beside
+    /// the type in `error.rs`, so that `error` does not import this module, which imports it.)
+    #[must_use]
+    pub fn setting(self) -> Option<&'static Setting> {
+        SETTINGS.iter().find(|s| s.constant == self.constant())
+    }
+}
+
 impl Capacities {
     /// The capacities this build of the core was compiled with.
     pub const THIS_BUILD: Self = Self {

@@ -43,12 +43,6 @@ impl Capacity {
         }
     }
 
-    /// The build's setting for it (variable, value, default, range).
-    #[must_use]
-    pub fn setting(self) -> Option<&'static crate::capacity::Setting> {
-        crate::capacity::SETTINGS.iter().find(|s| s.constant == self.constant())
-    }
-
     /// The environment variable that sets it at build time (`WARDEN_MAX_RULES`, …).
     #[must_use]
     pub const fn variable(self) -> &'static str {
@@ -135,7 +129,8 @@ pub enum LoadError {
     /// The keyring names the same key id twice.
     KeyringDuplicate,
     /// The policy's key number `key` needs an algorithm this build lacks (the core's cargo
-    /// features `rsa`, `ecdsa` and `eddsa` choose the public-key algorithms).
+    /// features `rsa`, `ecdsa` and `eddsa` choose the public-key algorithms, `hmac-sha512`
+    /// HS384 and HS512).
     UnsupportedAlgorithm {
         /// Index of the key in the policy.
         key: usize,
@@ -242,7 +237,7 @@ impl fmt::Display for LoadError {
                 write!(
                     f,
                     "compiled policy format version {found} is not supported (this build reads {})",
-                    crate::blob::FORMAT_VERSION
+                    crate::format::FORMAT_VERSION
                 )
             }
             Self::UnknownFlags { flags } => write!(f, "compiled policy has unknown header flags {flags:#06x}"),
@@ -281,7 +276,7 @@ impl core::error::Error for LoadError {}
 /// The core's cargo feature that provides `alg`.
 const fn feature_of(alg: crate::policy::Alg) -> &'static str {
     match alg.family() {
-        crate::policy::KeyFamily::Hmac => "default",
+        crate::policy::KeyFamily::Hmac => "hmac-sha512",
         crate::policy::KeyFamily::Rsa => "rsa",
         crate::policy::KeyFamily::Ec => "ecdsa",
         crate::policy::KeyFamily::Okp => "eddsa",

@@ -29,6 +29,7 @@ mod engine;
 mod error;
 #[cfg(test)]
 mod figures;
+mod format;
 mod ip;
 mod json;
 mod load;
@@ -53,11 +54,15 @@ pub use request::{Header, Request};
 pub mod internal {
     use crate::policy::Alg;
 
-    /// HMAC through the engine's precomputed-key path: `(tag, length)`.
+    /// HMAC through the engine's precomputed-key path: `(tag, length)`; length 0 when this
+    /// build lacks `alg` (HS384 and HS512 without the `hmac-sha512` feature).
     #[must_use]
     pub fn hmac(alg: Alg, key: &[u8], message: &[u8]) -> ([u8; 64], usize) {
         let mut out = [0u8; 64];
-        let tag = crate::mac::MacKey::new(alg, key).tag(&[message]);
+        let Some(mac) = crate::mac::MacKey::new(alg, key) else {
+            return (out, 0);
+        };
+        let tag = mac.tag(&[message]);
         let t = tag.as_slice();
         if let Some(dst) = out.get_mut(..t.len()) {
             dst.copy_from_slice(t);

@@ -78,7 +78,9 @@ fn keys(policy: &PolicyBody<'_>, keyring: &[KeyMaterial<'_>]) -> Result<heapless
         if material.secret.len() < min {
             return Err(LoadError::KeyTooShort { key: i, min });
         }
-        macs.push(MacSlot::Hmac(MacKey::new(spec.alg, material.secret))).map_err(|_| LoadError::BodyMalformed)?;
+        let mac =
+            MacKey::new(spec.alg, material.secret).ok_or(LoadError::UnsupportedAlgorithm { key: i, alg: spec.alg })?;
+        macs.push(MacSlot::Hmac(mac)).map_err(|_| LoadError::BodyMalformed)?;
     }
     Ok(macs)
 }

@@ -5,12 +5,7 @@
 //! C passes these to Rust only as plain `uint32_t` (never as a Rust enum); the conversions
 //! below map an unknown value to [`warden_result::InvalidValue`].
 
-use core::ffi::c_char;
-
 use warden::{AllowReason, Capacity, ForbiddenReason, LoadError, Reason, UnauthorizedReason};
-
-use crate::boundary;
-use crate::text;
 
 /// The outcome of a fallible call. Values sit in ranges by kind:
 ///
@@ -381,48 +376,4 @@ impl warden_ip_family {
             _ => None,
         }
     }
-}
-
-/// Copies the stable `snake_case` name of `reason` (e.g. `token_expired`) into `buf`, NUL
-/// terminated.
-///
-/// Returns `WARDEN_RESULT_INVALID_VALUE` for a value that is not a `WARDEN_REASON_*` code.
-///
-/// # Safety
-/// `buf` must be writable for `buf_len` bytes (or be NULL with `buf_len` 0, to ask for the
-/// size); `out_len` must be a valid pointer.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn warden_reason_name(
-    reason: u32,
-    buf: *mut c_char,
-    buf_len: usize,
-    out_len: *mut usize,
-) -> warden_result {
-    boundary::result(|| {
-        let out_len = text::out_len(out_len)?;
-        let r = warden_reason::core_from_u32(reason).ok_or(warden_result::InvalidValue)?;
-        // SAFETY: buffer and out_len per this function's contract.
-        unsafe { text::copy(r.as_str().as_bytes(), buf, buf_len, out_len) }
-    })
-}
-
-/// Copies a one-line English description of `result` into `buf`, NUL terminated.
-///
-/// Returns `WARDEN_RESULT_INVALID_VALUE` for a value that is not a `WARDEN_RESULT_*` code.
-///
-/// # Safety
-/// As `warden_reason_name`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn warden_result_message(
-    result: u32,
-    buf: *mut c_char,
-    buf_len: usize,
-    out_len: *mut usize,
-) -> warden_result {
-    boundary::result(|| {
-        let out_len = text::out_len(out_len)?;
-        let code = warden_result::from_u32(result).ok_or(warden_result::InvalidValue)?;
-        // SAFETY: buffer and out_len per this function's contract.
-        unsafe { text::copy(code.message().as_bytes(), buf, buf_len, out_len) }
-    })
 }

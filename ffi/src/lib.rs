@@ -26,12 +26,12 @@ mod request;
 mod decision;
 
 mod codes;
+mod names;
 
 mod boundary;
 mod text;
 
 pub use codes::{warden_capacity, warden_ip_family, warden_kind, warden_reason, warden_result};
-pub use codes::{warden_reason_name, warden_result_message};
 pub use decision::{
     SNAPSHOT_SIZE, WARDEN_DECISION_WORDS, warden_decision, warden_decision_challenge, warden_decision_challenge_count,
     warden_decision_cors_allow_credentials, warden_decision_cors_allow_headers, warden_decision_cors_allow_methods,
@@ -45,6 +45,7 @@ pub use engine::{
     warden_engine_load_with_error, warden_engine_size, warden_format_version, warden_key, warden_load_error,
     warden_load_error_message, warden_version,
 };
+pub use names::{warden_reason_name, warden_result_message};
 pub use request::{WARDEN_MAX_HEADERS, WARDEN_MAX_METHOD_LEN, WARDEN_MAX_ORIGIN_LEN, warden_header, warden_request};
 
 /// Firmware has no unwinding and no `std` to print with. The core cannot panic on any input

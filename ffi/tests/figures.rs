@@ -6,12 +6,13 @@ use warden::capacity::Capacities;
 use warden_ffi::warden_engine_size;
 
 const README: &str = include_str!("../README.md");
-const SOURCES: [&str; 7] = [
+const SOURCES: [&str; 8] = [
     include_str!("../src/boundary.rs"),
     include_str!("../src/codes.rs"),
     include_str!("../src/decision.rs"),
     include_str!("../src/engine.rs"),
     include_str!("../src/lib.rs"),
+    include_str!("../src/names.rs"),
     include_str!("../src/request.rs"),
     include_str!("../src/text.rs"),
 ];
