@@ -95,14 +95,28 @@ impl<'a> Reader<'a> {
     fn option<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<Option<T>> {
         if self.bool()? { f(self).map(Some) } else { Ok(None) }
     }
-    fn seq<T, const N: usize>(&mut self, mut f: impl FnMut(&mut Self) -> Result<T>) -> Result<Vec<T, N>> {
-        let n = self.len()?;
+    fn seq<T, const N: usize>(&mut self, f: impl FnMut(&mut Self) -> Result<T>) -> Result<Vec<T, N>> {
         let mut v = Vec::new();
+        self.seq_into(&mut v, f)?;
+        Ok(v)
+    }
+    /// A sequence, pushed into `v` (cleared first) one element at a time: no copy of the
+    /// whole table is ever built.
+    fn seq_into<T, const N: usize>(
+        &mut self,
+        v: &mut Vec<T, N>,
+        mut f: impl FnMut(&mut Self) -> Result<T>,
+    ) -> Result<()> {
+        v.clear();
+        let n = self.len()?;
+        if n > N {
+            return Err(BAD);
+        }
         for _ in 0..n {
             let item = f(self)?;
             v.push(item).map_err(|_| BAD)?;
         }
-        Ok(v)
+        Ok(())
     }
 
     fn alg(&mut self) -> Result<Alg> {
@@ -187,36 +201,81 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn body(&mut self) -> Result<PolicyBody<'a>> {
-        Ok(PolicyBody {
-            name: self.str()?,
-            realm: self.str()?,
-            settings: Settings {
-                leeway_s: self.u32()?,
-                refresh_window_s: self.u32()?,
-                api_key_header: self.str()?,
-                on_no_match: match self.tag()? {
-                    0 => OnNoMatch::Forbid,
-                    _ => return Err(BAD),
-                },
-            },
-            cors: CorsSettings { allow_headers: self.str()?, max_age_s: self.u32()?, allow_credentials: self.bool()? },
-            methods: self.seq(Self::str)?,
-            roles: self.seq(Self::str)?,
-            keys: self.seq(Self::key)?,
-            credentials: self.seq(Self::credential)?,
-            ranges: self.seq(Self::range)?,
-            origins: self.seq(Self::origin)?,
-            rules: self.seq(Self::rule)?,
-        })
+    /// The body, written field by field into `p` (tables cleared, then filled in place).
+    fn body_into(&mut self, p: &mut PolicyBody<'a>) -> Result<()> {
+        p.name = self.str()?;
+        p.realm = self.str()?;
+        p.settings.leeway_s = self.u32()?;
+        p.settings.refresh_window_s = self.u32()?;
+        p.settings.api_key_header = self.str()?;
+        p.settings.on_no_match = match self.tag()? {
+            0 => OnNoMatch::Forbid,
+            _ => return Err(BAD),
+        };
+        p.cors.allow_headers = self.str()?;
+        p.cors.max_age_s = self.u32()?;
+        p.cors.allow_credentials = self.bool()?;
+        self.seq_into(&mut p.methods, Self::str)?;
+        self.seq_into(&mut p.roles, Self::str)?;
+        self.seq_into(&mut p.keys, Self::key)?;
+        self.seq_into(&mut p.credentials, Self::credential)?;
+        self.seq_into(&mut p.ranges, Self::range)?;
+        self.seq_into(&mut p.origins, Self::origin)?;
+        self.seq_into(&mut p.rules, Self::rule)?;
+        Ok(())
     }
 }
 
-/// Decodes a whole body; trailing bytes are an error.
-pub(crate) fn body(bytes: &[u8]) -> Result<PolicyBody<'_>> {
+/// The empty body: no tables, every string empty, the settings' defaults. What an engine
+/// holds before its first load and after a failed one.
+///
+/// A function rather than a `const` item: a `const` of this size becomes a table in flash
+/// that every use copies from (through a stack temporary, at worst); built field by field,
+/// the empty tables are only their lengths set to zero.
+pub(crate) const fn empty() -> PolicyBody<'static> {
+    PolicyBody {
+        name: "",
+        realm: "",
+        settings: Settings::DEFAULT,
+        cors: CorsSettings::DEFAULT,
+        methods: Vec::new(),
+        roles: Vec::new(),
+        keys: Vec::new(),
+        credentials: Vec::new(),
+        ranges: Vec::new(),
+        origins: Vec::new(),
+        rules: Vec::new(),
+    }
+}
+
+/// Empties `p` in place, as [`empty`].
+pub(crate) fn empty_into(p: &mut PolicyBody<'_>) {
+    p.name = "";
+    p.realm = "";
+    p.settings = Settings::DEFAULT;
+    p.cors = CorsSettings::DEFAULT;
+    p.methods.clear();
+    p.roles.clear();
+    p.keys.clear();
+    p.credentials.clear();
+    p.ranges.clear();
+    p.origins.clear();
+    p.rules.clear();
+}
+
+/// Decodes a whole body into `out`, in place; trailing bytes are an error. On an error `out`
+/// holds part of the body: the caller must not use it (the loader empties it).
+pub(crate) fn body_into<'a>(bytes: &'a [u8], out: &mut PolicyBody<'a>) -> Result<()> {
     let mut r = Reader { rest: bytes };
-    let b = r.body()?;
-    if r.rest.is_empty() { Ok(b) } else { Err(BAD) }
+    r.body_into(out)?;
+    if r.rest.is_empty() { Ok(()) } else { Err(BAD) }
+}
+
+/// Decodes a whole body, by value (for tools; the engine decodes in place, [`body_into`]).
+pub(crate) fn body(bytes: &[u8]) -> Result<PolicyBody<'_>> {
+    let mut b = empty();
+    body_into(bytes, &mut b)?;
+    Ok(b)
 }
 
 #[cfg(test)]
