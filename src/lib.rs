@@ -113,6 +113,14 @@ pub mod internal {
         engine.secret_regions(f);
     }
 
+    /// Decodes a compiled-policy body (the bytes after the header) with the engine's reader,
+    /// `None` when it is malformed or has trailing bytes. For the fuzz target that checks it
+    /// against `postcard::from_bytes`.
+    #[must_use]
+    pub fn decode_body(body: &[u8]) -> Option<crate::policy::PolicyBody<'_>> {
+        crate::decode::body(body).ok()
+    }
+
     /// Whether an `origin` header value parses.
     #[must_use]
     pub fn parse_origin(value: &[u8]) -> bool {

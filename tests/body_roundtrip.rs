@@ -71,20 +71,22 @@ fn rule() -> impl Strategy<Value = Rule<'static>> {
         sets,
         (any::<bool>(), proptest::option::of(any::<u32>())),
     )
-        .prop_map(|((name, methods, any_method, path, auth), (ra, rl, ia, id, o), (require_mfa, max_auth_age_s))| Rule {
-            name,
-            methods: MethodSet(methods),
-            any_method,
-            path,
-            auth: auth.into_iter().collect(),
-            roles_any: RoleSet(ra),
-            roles_all: RoleSet(rl),
-            ip_allow: RangeSet(ia),
-            ip_deny: RangeSet(id),
-            origins: OriginSet(o),
-            require_mfa,
-            max_auth_age_s,
-        })
+        .prop_map(
+            |((name, methods, any_method, path, auth), (ra, rl, ia, id, o), (require_mfa, max_auth_age_s))| Rule {
+                name,
+                methods: MethodSet(methods),
+                any_method,
+                path,
+                auth: auth.into_iter().collect(),
+                roles_any: RoleSet(ra),
+                roles_all: RoleSet(rl),
+                ip_allow: RangeSet(ia),
+                ip_deny: RangeSet(id),
+                origins: OriginSet(o),
+                require_mfa,
+                max_auth_age_s,
+            },
+        )
 }
 
 fn body() -> impl Strategy<Value = PolicyBody<'static>> {
@@ -100,7 +102,12 @@ fn body() -> impl Strategy<Value = PolicyBody<'static>> {
         vec(rule(), 0..=cap::MAX_RULES.min(4)),
     );
     (text(), text(), settings, tables).prop_map(
-        |(name, realm, (leeway_s, refresh_window_s, api_key_header, allow_headers, max_age_s, allow_credentials), t)| {
+        |(
+            name,
+            realm,
+            (leeway_s, refresh_window_s, api_key_header, allow_headers, max_age_s, allow_credentials),
+            t,
+        )| {
             PolicyBody {
                 name,
                 realm,
