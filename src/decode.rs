@@ -280,6 +280,41 @@ pub(crate) fn body_into<'a>(bytes: &'a [u8], out: &mut PolicyBody<'a>) -> Result
     if r.rest.is_empty() { Ok(()) } else { Err(BAD) }
 }
 
+/// The id of key number `index` of a body, read without building any of its tables (for error
+/// reports after a failed load, which has emptied the engine; a whole body by value would take
+/// most of an engine's size of stack). `None` when the body is malformed or has fewer keys.
+pub(crate) fn key_id(bytes: &[u8], index: usize) -> Option<&str> {
+    let mut r = Reader { rest: bytes };
+    let mut head = || -> Result<()> {
+        // As in `body_into`: name, realm, settings, cors, then methods and roles.
+        r.str()?;
+        r.str()?;
+        r.u32()?;
+        r.u32()?;
+        r.str()?;
+        r.tag()?;
+        r.str()?;
+        r.u32()?;
+        r.bool()?;
+        for _ in 0..2 {
+            let n = r.len()?;
+            for _ in 0..n {
+                r.str()?;
+            }
+        }
+        Ok(())
+    };
+    head().ok()?;
+    let n = r.len().ok()?;
+    for i in 0..n.min(index.saturating_add(1)) {
+        let k = r.key().ok()?;
+        if i == index {
+            return Some(k.id);
+        }
+    }
+    None
+}
+
 /// Decodes a whole body, by value (for tools; the engine decodes in place, [`body_into`]).
 pub(crate) fn body(bytes: &[u8]) -> Result<PolicyBody<'_>> {
     let mut b = empty();
@@ -290,6 +325,19 @@ pub(crate) fn body(bytes: &[u8]) -> Result<PolicyBody<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_id_reads_the_id_decoding_the_whole_body_gives() {
+        let blob = include_bytes!("../policies/edge-api.wdn");
+        let body = blob.get(crate::blob::HEADER_LEN..).unwrap();
+        let whole = super::body(body).unwrap();
+        assert!(whole.keys.len() > 3);
+        for (i, k) in whole.keys.iter().enumerate() {
+            assert_eq!(key_id(body, i), Some(k.id));
+        }
+        assert_eq!(key_id(body, whole.keys.len()), None);
+        assert_eq!(key_id(&body[..40], 0), None);
+    }
 
     #[test]
     fn varints_follow_postcard() {

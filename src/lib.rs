@@ -121,6 +121,15 @@ pub mod internal {
         crate::decode::body(body).ok()
     }
 
+    /// The id of key number `index` of a compiled policy (header and digest checked, the
+    /// signature not), read without decoding the body's tables onto the stack: for describing
+    /// a refused load (the C ABI's `warden_load_error`).
+    #[must_use]
+    pub fn key_id(blob: &[u8], index: usize) -> Option<&str> {
+        let (_, body) = crate::blob::open(blob, None).ok()?;
+        crate::decode::key_id(body, index)
+    }
+
     /// Whether an `origin` header value parses.
     #[must_use]
     pub fn parse_origin(value: &[u8]) -> bool {

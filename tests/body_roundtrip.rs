@@ -139,5 +139,10 @@ proptest! {
             postcard::take_from_bytes::<PolicyBody<'_>>(&blob[warden::blob::HEADER_LEN..]).unwrap();
         prop_assert!(rest.is_empty());
         prop_assert_eq!(&via_serde, &b);
+        // The key-id reader of error reports skips to the same keys.
+        for (i, k) in b.keys.iter().enumerate() {
+            prop_assert_eq!(warden::internal::key_id(blob, i), Some(k.id));
+        }
+        prop_assert_eq!(warden::internal::key_id(blob, b.keys.len()), None);
     }
 }

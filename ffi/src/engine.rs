@@ -410,7 +410,8 @@ impl warden_load_error {
     /// the keyring was read, so it decodes); returns the id.
     fn set_key<'b>(&mut self, blob: &'b [u8], index: usize) -> Option<&'b str> {
         self.key_index = u32::try_from(index).unwrap_or(u32::MAX);
-        let id = warden::blob::decode_body(blob).ok().and_then(|(_, body)| body.keys.get(index).map(|k| k.id))?;
+        // Only the id is read (not the whole body by value: most of an engine's size of stack).
+        let id = warden::internal::key_id(blob, index)?;
         // Ids are at most MAX_NAME bytes (checked at load), so the NUL always fits.
         let dst = self.key_id.get_mut(..id.len()).filter(|_| id.len() < WARDEN_KEY_ID_SIZE)?;
         for (d, s) in dst.iter_mut().zip(id.bytes()) {
