@@ -2,13 +2,22 @@
 //!
 //! The compiler writes the body with `postcard` through the serde `Serialize` derives of
 //! [`crate::policy`]. The engine reads the same bytes with this small cursor instead of serde's
-//! generated visitors, which on a Cortex-M4 took about 5 KB of flash for what is ~1 KB here.
+//! generated visitors (measured below), straight into the engine's tables.
 //! The rules followed are postcard's (`spec/src/wire-format.md`): unsigned integers wider than
 //! a byte are LEB128 varints of at most 3/5/10 bytes for u16/u32/u64, `u8` is one byte, `bool`
 //! is `0` or `1`, `Option` is a `0`/`1` tag, enums are a varint variant index, strings and byte
 //! strings are a varint length and the bytes, fixed arrays are their elements in order,
 //! sequences a varint length and the elements, structs their fields in order. Tests decode
-//! the serde encoding of many policies and compare.
+//! the serde encoding of many policies and compare (`tests/body_roundtrip.rs`,
+//! `tests/blob_integrity.rs`).
+//!
+//! Kept by measurement (issue 15, `BENCHMARKS.md` "Decoding the compiled body") against
+//! `postcard::from_bytes` into the same serde types: from_bytes returns the body by value (and
+//! serde's `heapless::Vec` visitors each table), so it cannot decode in place; with it the
+//! Cortex-M4 firmware took 3 940 more bytes of flash (138 544 against 134 604 at opt-level z)
+//! and 18 572 bytes of stack for a load instead of 2 556, x86-64 133 488 bytes of stack
+//! instead of 3 224 (default capacities), and a load cost 503 453 instructions instead of
+//! 400 559 (`load_32_rules`; `load_example` 531 758 against 427 289).
 
 use heapless::Vec;
 
@@ -95,14 +104,28 @@ impl<'a> Reader<'a> {
     fn option<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<Option<T>> {
         if self.bool()? { f(self).map(Some) } else { Ok(None) }
     }
-    fn seq<T, const N: usize>(&mut self, mut f: impl FnMut(&mut Self) -> Result<T>) -> Result<Vec<T, N>> {
-        let n = self.len()?;
+    fn seq<T, const N: usize>(&mut self, f: impl FnMut(&mut Self) -> Result<T>) -> Result<Vec<T, N>> {
         let mut v = Vec::new();
+        self.seq_into(&mut v, f)?;
+        Ok(v)
+    }
+    /// A sequence, pushed into `v` (cleared first) one element at a time: no copy of the
+    /// whole table is ever built.
+    fn seq_into<T, const N: usize>(
+        &mut self,
+        v: &mut Vec<T, N>,
+        mut f: impl FnMut(&mut Self) -> Result<T>,
+    ) -> Result<()> {
+        v.clear();
+        let n = self.len()?;
+        if n > N {
+            return Err(BAD);
+        }
         for _ in 0..n {
             let item = f(self)?;
             v.push(item).map_err(|_| BAD)?;
         }
-        Ok(v)
+        Ok(())
     }
 
     fn alg(&mut self) -> Result<Alg> {
@@ -187,41 +210,134 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn body(&mut self) -> Result<PolicyBody<'a>> {
-        Ok(PolicyBody {
-            name: self.str()?,
-            realm: self.str()?,
-            settings: Settings {
-                leeway_s: self.u32()?,
-                refresh_window_s: self.u32()?,
-                api_key_header: self.str()?,
-                on_no_match: match self.tag()? {
-                    0 => OnNoMatch::Forbid,
-                    _ => return Err(BAD),
-                },
-            },
-            cors: CorsSettings { allow_headers: self.str()?, max_age_s: self.u32()?, allow_credentials: self.bool()? },
-            methods: self.seq(Self::str)?,
-            roles: self.seq(Self::str)?,
-            keys: self.seq(Self::key)?,
-            credentials: self.seq(Self::credential)?,
-            ranges: self.seq(Self::range)?,
-            origins: self.seq(Self::origin)?,
-            rules: self.seq(Self::rule)?,
-        })
+    /// The body, written field by field into `p` (tables cleared, then filled in place).
+    fn body_into(&mut self, p: &mut PolicyBody<'a>) -> Result<()> {
+        p.name = self.str()?;
+        p.realm = self.str()?;
+        p.settings.leeway_s = self.u32()?;
+        p.settings.refresh_window_s = self.u32()?;
+        p.settings.api_key_header = self.str()?;
+        p.settings.on_no_match = match self.tag()? {
+            0 => OnNoMatch::Forbid,
+            _ => return Err(BAD),
+        };
+        p.cors.allow_headers = self.str()?;
+        p.cors.max_age_s = self.u32()?;
+        p.cors.allow_credentials = self.bool()?;
+        self.seq_into(&mut p.methods, Self::str)?;
+        self.seq_into(&mut p.roles, Self::str)?;
+        self.seq_into(&mut p.keys, Self::key)?;
+        self.seq_into(&mut p.credentials, Self::credential)?;
+        self.seq_into(&mut p.ranges, Self::range)?;
+        self.seq_into(&mut p.origins, Self::origin)?;
+        self.seq_into(&mut p.rules, Self::rule)?;
+        Ok(())
     }
 }
 
-/// Decodes a whole body; trailing bytes are an error.
-pub(crate) fn body(bytes: &[u8]) -> Result<PolicyBody<'_>> {
+/// The empty body: no tables, every string empty, the settings' defaults. What an engine
+/// holds before its first load and after a failed one.
+///
+/// A function rather than a `const` item: a `const` of this size becomes a table in flash
+/// that every use copies from (through a stack temporary, at worst); built field by field,
+/// the empty tables are only their lengths set to zero.
+pub(crate) const fn empty() -> PolicyBody<'static> {
+    PolicyBody {
+        name: "",
+        realm: "",
+        settings: Settings::DEFAULT,
+        cors: CorsSettings::DEFAULT,
+        methods: Vec::new(),
+        roles: Vec::new(),
+        keys: Vec::new(),
+        credentials: Vec::new(),
+        ranges: Vec::new(),
+        origins: Vec::new(),
+        rules: Vec::new(),
+    }
+}
+
+/// Empties `p` in place, as [`empty`].
+pub(crate) fn empty_into(p: &mut PolicyBody<'_>) {
+    p.name = "";
+    p.realm = "";
+    p.settings = Settings::DEFAULT;
+    p.cors = CorsSettings::DEFAULT;
+    p.methods.clear();
+    p.roles.clear();
+    p.keys.clear();
+    p.credentials.clear();
+    p.ranges.clear();
+    p.origins.clear();
+    p.rules.clear();
+}
+
+/// Decodes a whole body into `out`, in place; trailing bytes are an error. On an error `out`
+/// holds part of the body: the caller must not use it (the loader empties it).
+pub(crate) fn body_into<'a>(bytes: &'a [u8], out: &mut PolicyBody<'a>) -> Result<()> {
     let mut r = Reader { rest: bytes };
-    let b = r.body()?;
-    if r.rest.is_empty() { Ok(b) } else { Err(BAD) }
+    r.body_into(out)?;
+    if r.rest.is_empty() { Ok(()) } else { Err(BAD) }
+}
+
+/// The id of key number `index` of a body, read without building any of its tables (for error
+/// reports after a failed load, which has emptied the engine; a whole body by value would take
+/// most of an engine's size of stack). `None` when the body is malformed or has fewer keys.
+pub(crate) fn key_id(bytes: &[u8], index: usize) -> Option<&str> {
+    let mut r = Reader { rest: bytes };
+    let mut head = || -> Result<()> {
+        // As in `body_into`: name, realm, settings, cors, then methods and roles.
+        r.str()?;
+        r.str()?;
+        r.u32()?;
+        r.u32()?;
+        r.str()?;
+        r.tag()?;
+        r.str()?;
+        r.u32()?;
+        r.bool()?;
+        for _ in 0..2 {
+            let n = r.len()?;
+            for _ in 0..n {
+                r.str()?;
+            }
+        }
+        Ok(())
+    };
+    head().ok()?;
+    let n = r.len().ok()?;
+    for i in 0..n.min(index.saturating_add(1)) {
+        let k = r.key().ok()?;
+        if i == index {
+            return Some(k.id);
+        }
+    }
+    None
+}
+
+/// Decodes a whole body, by value (for tools; the engine decodes in place, [`body_into`]).
+pub(crate) fn body(bytes: &[u8]) -> Result<PolicyBody<'_>> {
+    let mut b = empty();
+    body_into(bytes, &mut b)?;
+    Ok(b)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_id_reads_the_id_decoding_the_whole_body_gives() {
+        let blob = include_bytes!("../policies/edge-api.wdn");
+        let body = blob.get(crate::blob::HEADER_LEN..).unwrap();
+        let whole = super::body(body).unwrap();
+        assert!(whole.keys.len() > 3);
+        for (i, k) in whole.keys.iter().enumerate() {
+            assert_eq!(key_id(body, i), Some(k.id));
+        }
+        assert_eq!(key_id(body, whole.keys.len()), None);
+        assert_eq!(key_id(&body[..40], 0), None);
+    }
 
     #[test]
     fn varints_follow_postcard() {

@@ -9,7 +9,7 @@
 
 use core::net::IpAddr;
 
-use crate::blob::BlobInfo;
+use crate::blob::{BlobInfo, TableSizes};
 use crate::capacity::{MAX_KEYS, MAX_RULES};
 use crate::credential::{self, CredentialCheck, Presented};
 use crate::ct::{self, Choice};
@@ -20,8 +20,8 @@ use crate::decision::{
 use crate::error::LoadError;
 use crate::ip::{self, Addr};
 use crate::json::JStr;
+use crate::load;
 pub use crate::load::KeyMaterial;
-use crate::load::{self, Loaded};
 use crate::mac::MacSlot;
 use crate::origin::Origin;
 use crate::path::{NormPath, Shape};
@@ -43,6 +43,11 @@ pub enum SignatureState {
 
 /// A loaded policy, ready to decide requests. Immutable after load: it can be shared between
 /// threads and evaluated concurrently.
+///
+/// Load it by value ([`Engine::load`]), or in place into memory the caller owns (a `static`,
+/// a long-lived frame): start from [`Engine::empty`] and call [`Engine::load_into`], which
+/// never builds an engine-sized temporary on the stack. An empty engine, and one whose last
+/// load failed, denies every request (see [`Engine::empty`]).
 #[derive(Debug)]
 pub struct Engine<'a> {
     pub(crate) info: BlobInfo,
@@ -52,7 +57,19 @@ pub struct Engine<'a> {
     pub(crate) shapes: heapless::Vec<Shape, MAX_RULES>,
     pub(crate) max_iterations: u32,
     pub(crate) signature: SignatureState,
+    /// Whether the last load succeeded.
+    pub(crate) loaded: bool,
 }
+
+/// The header information of an engine that holds no policy.
+const NO_INFO: BlobInfo = BlobInfo {
+    format_version: 0,
+    signed: false,
+    header_len: 0,
+    body_len: 0,
+    tables: TableSizes { methods: 0, roles: 0, keys: 0, credentials: 0, ranges: 0, origins: 0, rules: 0 },
+    body_sha256: [0; 32],
+};
 
 /// Scratch space of one evaluation: a decoded path, then a decoded token, in one of two
 /// sizes. Safe Rust zeroes a buffer before use, and zeroing the full size (3 KB at the default
@@ -246,16 +263,47 @@ static NO_RULE: Rule<'static> = Rule {
 };
 
 impl<'a> Engine<'a> {
+    /// An engine that holds no policy, for memory the caller owns (`static ENGINE: … =
+    /// Engine::empty()`, or a slot filled once): load it with [`Engine::load_into`].
+    ///
+    /// It has no rules, so it denies every request: 403 `no_matching_rule` (`malformed_path`
+    /// for a path that does not normalize), never an allow. [`Engine::is_loaded`] is false.
+    #[must_use]
+    #[inline(always)]
+    pub const fn empty() -> Self {
+        Self {
+            info: NO_INFO,
+            policy: crate::decode::empty(),
+            macs: heapless::Vec::new(),
+            shapes: heapless::Vec::new(),
+            max_iterations: 0,
+            signature: SignatureState::Unsigned,
+            loaded: false,
+        }
+    }
+
+    /// Writes [`Engine::empty`] into `slot` (uninitialised memory the caller owns, e.g. a
+    /// `static` `MaybeUninit` in `.bss`) and returns it, ready for [`Engine::load_into`]. The
+    /// engine is built in the slot itself, with no engine-sized temporary on the stack (which
+    /// `slot.write(Engine::empty())` at the call site may not manage).
+    #[inline(never)]
+    pub fn empty_in(slot: &mut core::mem::MaybeUninit<Self>) -> &mut Self {
+        slot.write(Self::empty())
+    }
+
     /// Loads a compiled policy (signed or not; the signature is not checked) with a keyring
     /// holding a secret for every `[[key]]` of the policy. The engine borrows `blob`.
+    ///
+    /// The engine is built on the stack and returned by value; [`Engine::load_into`] loads
+    /// into memory the caller owns instead.
     ///
     /// # Errors
     /// A [`LoadError`] for a corrupt, foreign-version or over-capacity blob, or a keyring that
     /// lacks a key or holds one shorter than its algorithm allows.
     pub fn load(blob: &'a [u8], keyring: &[KeyMaterial<'_>]) -> Result<Self, LoadError> {
-        let l = load::load(blob, keyring, None)?;
-        let signature = if l.info.signed { SignatureState::SignedUnverified } else { SignatureState::Unsigned };
-        Ok(Self::from_loaded(l, signature))
+        let mut engine = Self::empty();
+        engine.load_into(blob, keyring)?;
+        Ok(engine)
     }
 
     /// Like [`Engine::load`], but refuses a blob that is unsigned or not signed with
@@ -265,17 +313,91 @@ impl<'a> Engine<'a> {
     /// As [`Engine::load`], plus [`LoadError::SignatureMissing`],
     /// [`LoadError::SignatureInvalid`] and [`LoadError::BundleKeyTooShort`].
     pub fn load_verified(blob: &'a [u8], keyring: &[KeyMaterial<'_>], verify_key: &[u8]) -> Result<Self, LoadError> {
-        let l = load::load(blob, keyring, Some(verify_key))?;
-        Ok(Self::from_loaded(l, SignatureState::Verified))
+        let mut engine = Self::empty();
+        engine.load_verified_into(blob, keyring, verify_key)?;
+        Ok(engine)
     }
 
-    fn from_loaded(l: Loaded<'a>, signature: SignatureState) -> Self {
-        let mut shapes = heapless::Vec::new();
-        for r in &l.policy.rules {
-            // Cannot fail: the policy has at most MAX_RULES rules (checked by load).
-            let _ = shapes.push(Shape::of(r.path));
+    /// [`Engine::load`] in place: the body is decoded straight into this engine's tables and
+    /// the key states computed into its slots, so the stack holds one table entry at a time,
+    /// never a second engine. Whatever the engine held before is replaced.
+    ///
+    /// # Errors
+    /// As [`Engine::load`]. On an error the engine is emptied, whatever it held before: it
+    /// denies every request as [`Engine::empty`] does (a failed load never fails open), and
+    /// [`Engine::is_loaded`] is false.
+    pub fn load_into(&mut self, blob: &'a [u8], keyring: &[KeyMaterial<'_>]) -> Result<(), LoadError> {
+        self.fill(blob, keyring, None)
+    }
+
+    /// [`Engine::load_verified`] in place, as [`Engine::load_into`].
+    ///
+    /// # Errors
+    /// As [`Engine::load_verified`]; on an error the engine is emptied as by
+    /// [`Engine::load_into`].
+    pub fn load_verified_into(
+        &mut self,
+        blob: &'a [u8],
+        keyring: &[KeyMaterial<'_>],
+        verify_key: &[u8],
+    ) -> Result<(), LoadError> {
+        self.fill(blob, keyring, Some(verify_key))
+    }
+
+    /// Whether the engine holds a policy: its last load succeeded. False for
+    /// [`Engine::empty`] and after a failed [`Engine::load_into`].
+    #[must_use]
+    pub const fn is_loaded(&self) -> bool {
+        self.loaded
+    }
+
+    fn fill(
+        &mut self,
+        blob: &'a [u8],
+        keyring: &[KeyMaterial<'_>],
+        verify_key: Option<&[u8]>,
+    ) -> Result<(), LoadError> {
+        self.loaded = false;
+        let filled = self.fill_parts(blob, keyring, verify_key);
+        if filled.is_err() {
+            self.unload();
         }
-        Self { info: l.info, policy: l.policy, macs: l.macs, shapes, max_iterations: l.max_iterations, signature }
+        filled
+    }
+
+    fn fill_parts(
+        &mut self,
+        blob: &'a [u8],
+        keyring: &[KeyMaterial<'_>],
+        verify_key: Option<&[u8]>,
+    ) -> Result<(), LoadError> {
+        let l = load::load_into(blob, keyring, verify_key, &mut self.policy, &mut self.macs)?;
+        self.shapes.clear();
+        for r in &self.policy.rules {
+            // Cannot fail: the policy has at most MAX_RULES rules (checked by load).
+            self.shapes.push(Shape::of(r.path)).map_err(|_| LoadError::BodyMalformed)?;
+        }
+        self.signature = match verify_key {
+            Some(_) => SignatureState::Verified,
+            None if l.info.signed => SignatureState::SignedUnverified,
+            None => SignatureState::Unsigned,
+        };
+        self.info = l.info;
+        self.max_iterations = l.max_iterations;
+        self.loaded = true;
+        Ok(())
+    }
+
+    /// Back to [`Engine::empty`], field by field (assigning the whole empty engine could
+    /// build it on the stack first).
+    fn unload(&mut self) {
+        crate::decode::empty_into(&mut self.policy);
+        self.macs.clear();
+        self.shapes.clear();
+        self.info = NO_INFO;
+        self.max_iterations = 0;
+        self.signature = SignatureState::Unsigned;
+        self.loaded = false;
     }
 
     /// The compiled policy.

@@ -118,6 +118,23 @@ pub mod internal {
         engine.secret_regions(f);
     }
 
+    /// Decodes a compiled-policy body (the bytes after the header) with the engine's reader,
+    /// `None` when it is malformed or has trailing bytes. For the fuzz target that checks it
+    /// against `postcard::from_bytes`.
+    #[must_use]
+    pub fn decode_body(body: &[u8]) -> Option<crate::policy::PolicyBody<'_>> {
+        crate::decode::body(body).ok()
+    }
+
+    /// The id of key number `index` of a compiled policy (header and digest checked, the
+    /// signature not), read without decoding the body's tables onto the stack: for describing
+    /// a refused load (the C ABI's `warden_load_error`).
+    #[must_use]
+    pub fn key_id(blob: &[u8], index: usize) -> Option<&str> {
+        let (_, body) = crate::blob::open(blob, None).ok()?;
+        crate::decode::key_id(body, index)
+    }
+
     /// Whether an `origin` header value parses.
     #[must_use]
     pub fn parse_origin(value: &[u8]) -> bool {

@@ -28,25 +28,29 @@ impl core::fmt::Debug for KeyMaterial<'_> {
     }
 }
 
-pub(crate) struct Loaded<'a> {
+/// What a load works out besides the body and the key states.
+pub(crate) struct Loaded {
     pub(crate) info: blob::BlobInfo,
-    pub(crate) policy: PolicyBody<'a>,
-    pub(crate) macs: heapless::Vec<MacSlot, MAX_KEYS>,
     pub(crate) max_iterations: u32,
 }
 
-pub(crate) fn load<'a>(
+/// Loads `bytes` in place: the body is decoded into `policy` and the key states are written
+/// into `macs`, so no engine-sized value is ever built on the stack. On an error `policy` and
+/// `macs` hold part of a load: the caller empties them.
+pub(crate) fn load_into<'a>(
     bytes: &'a [u8],
     keyring: &[KeyMaterial<'_>],
     verify_key: Option<&[u8]>,
-) -> Result<Loaded<'a>, LoadError> {
+    policy: &mut PolicyBody<'a>,
+    macs: &mut heapless::Vec<MacSlot, MAX_KEYS>,
+) -> Result<Loaded, LoadError> {
     let (info, body) = blob::open(bytes, verify_key)?;
-    let policy = crate::decode::body(body)?;
-    if !info.tables.matches(&policy) {
+    crate::decode::body_into(body, policy)?;
+    if !info.tables.matches(policy) {
         return Err(LoadError::BodyMalformed);
     }
-    validate(&policy)?;
-    let macs = keys(&policy, keyring)?;
+    validate(policy)?;
+    keys(policy, keyring, macs)?;
     let max_iterations = policy
         .credentials
         .iter()
@@ -56,16 +60,20 @@ pub(crate) fn load<'a>(
         })
         .max()
         .unwrap_or(0);
-    Ok(Loaded { info, policy, macs, max_iterations })
+    Ok(Loaded { info, max_iterations })
 }
 
-fn keys(policy: &PolicyBody<'_>, keyring: &[KeyMaterial<'_>]) -> Result<heapless::Vec<MacSlot, MAX_KEYS>, LoadError> {
+fn keys(
+    policy: &PolicyBody<'_>,
+    keyring: &[KeyMaterial<'_>],
+    macs: &mut heapless::Vec<MacSlot, MAX_KEYS>,
+) -> Result<(), LoadError> {
     for (i, a) in keyring.iter().enumerate() {
         if keyring.iter().skip(i.saturating_add(1)).any(|b| b.id == a.id) {
             return Err(LoadError::KeyringDuplicate);
         }
     }
-    let mut macs = heapless::Vec::new();
+    macs.clear();
     for (i, spec) in policy.keys.iter().enumerate() {
         if !spec.alg.is_hmac() {
             // A public key: nothing from the keyring, and never an HMAC state (its bytes are no
@@ -82,7 +90,7 @@ fn keys(policy: &PolicyBody<'_>, keyring: &[KeyMaterial<'_>]) -> Result<heapless
             MacKey::new(spec.alg, material.secret).ok_or(LoadError::UnsupportedAlgorithm { key: i, alg: spec.alg })?;
         macs.push(MacSlot::Hmac(mac)).map_err(|_| LoadError::BodyMalformed)?;
     }
-    Ok(macs)
+    Ok(())
 }
 
 /// A key's verification material fits its algorithm, and this build verifies that algorithm.

@@ -7,6 +7,7 @@
 
 use core::ffi::{c_char, c_void};
 use core::fmt;
+use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use warden::{Engine, KeyMaterial, LoadError};
@@ -409,7 +410,8 @@ impl warden_load_error {
     /// the keyring was read, so it decodes); returns the id.
     fn set_key<'b>(&mut self, blob: &'b [u8], index: usize) -> Option<&'b str> {
         self.key_index = u32::try_from(index).unwrap_or(u32::MAX);
-        let id = warden::blob::decode_body(blob).ok().and_then(|(_, body)| body.keys.get(index).map(|k| k.id))?;
+        // Only the id is read (not the whole body by value: most of an engine's size of stack).
+        let id = warden::internal::key_id(blob, index)?;
         // Ids are at most MAX_NAME bytes (checked at load), so the NUL always fits.
         let dst = self.key_id.get_mut(..id.len()).filter(|_| id.len() < WARDEN_KEY_ID_SIZE)?;
         for (d, s) in dst.iter_mut().zip(id.bytes()) {
@@ -528,27 +530,35 @@ unsafe fn load(
         *slot = KeyMaterial { id, secret };
     }
     let ring = ring.get(..keys.len()).ok_or(warden_result::Internal)?;
-    let loaded = match verify_key {
-        Some((p, len)) => {
-            // SAFETY: forwarded contract; read only during this call.
-            let v = unsafe { boundary::try_bytes(p, len, Empty::Refused)? };
-            Engine::load_verified(blob, ring, v)
-        }
-        None => Engine::load(blob, ring),
+    let verify = match verify_key {
+        // SAFETY: forwarded contract; read only during this call.
+        Some((p, len)) => Some(unsafe { boundary::try_bytes(p, len, Empty::Refused)? }),
+        None => None,
     };
-    let engine = match loaded {
-        Ok(engine) => engine,
-        Err(e) => {
-            if let Some(out) = error_out {
-                // SAFETY: checked by `load_reporting`.
-                unsafe { boundary::write(out, warden_load_error::of(e, blob, ring)) };
-            }
-            return Err(e.into());
-        }
+    // The engine is made and loaded in the caller's memory itself (`Engine::empty_in`, then
+    // `load_into`): no engine-sized value on the stack, which on a device may be smaller than
+    // the engine. The marker stays cleared until the load has succeeded.
+    // SAFETY: `slot` was checked by `load_prepare` (non-NULL, aligned, large enough, writable,
+    // used by no one else per the contract); the engine field is written before it is read.
+    let memory = unsafe { &mut *core::ptr::addr_of_mut!((*slot).engine).cast::<MaybeUninit<Engine<'static>>>() };
+    let engine = Engine::empty_in(memory);
+    let loaded = match verify {
+        Some(v) => engine.load_verified_into(blob, ring, v),
+        None => engine.load_into(blob, ring),
     };
+    if let Err(e) = loaded {
+        if let Some(out) = error_out {
+            // SAFETY: checked by `load_reporting`.
+            unsafe { boundary::write(out, warden_load_error::of(e, blob, ring)) };
+        }
+        return Err(e.into());
+    }
     let generation = GENERATION.fetch_add(1, Ordering::Relaxed);
-    // SAFETY: `slot` was checked by `load_prepare` (non-NULL, aligned, large enough, writable).
-    unsafe { boundary::write(slot, Slot { magic: ENGINE_MAGIC, generation, engine }) };
+    // SAFETY: `slot` as above; the engine is initialised, so the slot now is, marker last.
+    unsafe {
+        core::ptr::addr_of_mut!((*slot).generation).write(generation);
+        core::ptr::addr_of_mut!((*slot).magic).write(ENGINE_MAGIC);
+    }
     // SAFETY: checked by `load_prepare`.
     unsafe { boundary::write(engine_out, slot.cast::<warden_engine>()) };
     Ok(())
