@@ -8,8 +8,10 @@
 #   WARDEN_FLASH_BUDGET        (default 94 208 bytes)  every feature, the firmware that runs
 #   WARDEN_FLASH_BUDGET_HMAC   (default 45 056 bytes)  hmac-sha512 alone (HS256/384/512)
 #   WARDEN_FLASH_BUDGET_HS256  (default 41 472 bytes)  no optional feature (HS256 only)
-# Every build embeds the same compiled example policy (its public keys included), so the HMAC
-# figures carry about 2.6 KB of policy that an HMAC-only policy would not have.
+# The builds with every feature and with each public-key family embed the compiled example
+# policy (policies/edge-api.wdn, 3.9 KB with its public keys); the two builds without a
+# public-key feature embed the same policy less its public keys (policies/edge-api-hmac.wdn,
+# 1.3 KB; the firmware's `hmac-policy` feature), what an HMAC-only deployment would hold.
 #
 #   ./size.sh        opt-level z and s, and the features at z
 #   ./size.sh z      opt-level z only (what CI gates on), and the features at z
@@ -36,12 +38,13 @@ for p in $PROFILES; do
   if [ "$lvl" = z ]; then WARDEN_Z=$((w - b)); BASE_Z=$b; fi
 done
 # Each feature set (`--no-default-features`, then the features), at opt-level z. Such a build
-# cannot load the example policy (UnsupportedAlgorithm), so it is measured, not run.
+# cannot load the example policy (UnsupportedAlgorithm), so it is measured, not run; the
+# builds without public keys embed the HMAC-only policy.
 printf '%-22s %12s\n' "features (opt-level z)" warden
 for f in none hmac-sha512 rsa ecdsa eddsa; do
   case $f in
-    none) feat=() ;;
-    hmac-sha512) feat=(--features hmac-sha512) ;;
+    none) feat=(--features hmac-policy) ;;
+    hmac-sha512) feat=(--features hmac-sha512,hmac-policy) ;;
     *) feat=(--features "hmac-sha512,$f") ;;
   esac
   cargo build --locked --release -q --no-default-features "${feat[@]}" --target-dir "target/feature-$f"
