@@ -19,7 +19,8 @@ fn main() {
     let policies = Path::new("../../policies");
     let cases_path = policies.join("edge-api.cases.toml");
     let wdn_path = policies.join("edge-api.wdn");
-    for p in [&cases_path, &wdn_path] {
+    let hmac_wdn_path = policies.join("edge-api-hmac.wdn");
+    for p in [&cases_path, &wdn_path, &hmac_wdn_path] {
         println!("cargo:rerun-if-changed={}", p.display());
     }
     let cases: toml::Table = read_toml(&cases_path);

@@ -38,8 +38,11 @@ struct Case {
 include!(concat!(env!("OUT_DIR"), "/cases.rs"));
 
 /// The compiled example policy, as committed (regenerate with `warden compile`).
-#[cfg(not(feature = "baseline"))]
+#[cfg(not(any(feature = "baseline", feature = "hmac-policy")))]
 static BLOB: &[u8] = include_bytes!("../../../policies/edge-api.wdn");
+/// The same policy without its public keys, for the size builds without public-key features.
+#[cfg(all(not(feature = "baseline"), feature = "hmac-policy"))]
+static BLOB: &[u8] = include_bytes!("../../../policies/edge-api-hmac.wdn");
 
 #[cfg(not(feature = "baseline"))]
 const PAINT: u32 = 0xA5A5_A5A5;
