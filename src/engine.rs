@@ -329,7 +329,10 @@ impl<'a> Engine<'a> {
         Explanation { decision, checks }
     }
 
-    /// Every check, combined with masks (see the module documentation).
+    /// Every check, combined with masks (see the module documentation). Inlined into
+    /// `evaluate` (it was, until the rule loop grew): out of line it cost about 1 300
+    /// instructions more per decision, in moves of its result.
+    #[inline(always)]
     pub(crate) fn verdict<'r, 'b>(&self, req: &Request<'r>, scratch: &'b mut Scratch) -> (Verdict<'b>, Context<'r>) {
         let p = &self.policy;
         // One scratch area serves the path (while rules are matched; it also gives pattern
@@ -349,22 +352,7 @@ impl<'a> Engine<'a> {
             let hit = ct::eq_public(m.as_bytes(), method) || (head && m.as_bytes() == b"GET");
             method_bits |= bit32(i) & 0u32.wrapping_sub(u32::from(hit));
         }
-        let mut governing = usize::MAX;
-        let mut found = false;
-        let mut path_any = false;
-        for (i, (r, shape)) in p.rules.iter().zip(&self.shapes).enumerate() {
-            let path_hit = path.matches(r.path, *shape);
-            let method_hit = method_ok & (r.any_method | (r.methods.0 & method_bits != 0));
-            let hit = path_hit & method_hit;
-            let take = hit & !found;
-            // The mask goes through `black_box` so the optimizer cannot turn the select back
-            // into a branch on whether a rule already matched (it did once the matcher stopped
-            // being inlined), which would make the work depend on the governing rule.
-            let m = core::hint::black_box(0usize.wrapping_sub(usize::from(take)));
-            governing = (i & m) | (governing & !m);
-            found |= hit;
-            path_any |= path_hit;
-        }
+        let (governing, found, path_any) = self.match_rules(&path, method_ok, method_bits);
         let path_malformed = path.malformed();
         let rule = p.rules.get(governing).unwrap_or(&NO_RULE);
 
@@ -509,6 +497,92 @@ impl<'a> Engine<'a> {
         let origin_valid = matches!(origin, Some(Some(_)));
         let context = Context { preflight, bearer, origin: scanned.origin, origin_valid, acrm: scanned.acrm };
         (verdict, context)
+    }
+
+    /// Row 3 over every rule: (governing rule or `usize::MAX`, whether one matched, whether
+    /// any rule's path matched). Public work only (the path, the method and the policy).
+    ///
+    /// Every rule is examined with the same few instructions whichever rule governs: a rule
+    /// whose pattern has at most one `*` (the fast form) by [`NormPath::candidate`], a
+    /// fingerprint compare that is never false for a matching path, any other rule by the
+    /// full matcher. Then exactly one exact check ([`NormPath::verify`], with work fixed per
+    /// policy): of the first candidate whose method matches, else of the first candidate,
+    /// else of a stand-in rule, whose answer is dropped. Only when that check refutes a
+    /// candidate (a fingerprint collision: public, and rare) are all rules matched exactly,
+    /// so a collision costs time and can never make a rule match.
+    fn match_rules(&self, path: &NormPath<'_>, method_ok: bool, method_bits: u32) -> (usize, bool, bool) {
+        let p = &self.policy;
+        // The first rule whose path is a candidate and whose method matches, and the first
+        // whose path is a candidate: bit masks over 64 rules at a time, their lowest bits
+        // taken once per 64 rules (without branches).
+        let (mut first, mut any) = (usize::MAX, usize::MAX);
+        // The policy's widest fast-form body, and a fast-form rule to stand in (policy only).
+        let (mut stand_in, mut have_fast, mut width) = (0usize, false, 0usize);
+        for (c, (rules, shapes)) in p.rules.chunks(64).zip(self.shapes.chunks(64)).enumerate() {
+            let (mut with_method, mut path_only) = (0u64, 0u64);
+            for (j, (r, shape)) in rules.iter().zip(shapes).enumerate() {
+                let fast = shape.fast();
+                // Which test a rule takes depends on its pattern alone (public, the same on
+                // every request).
+                let cand = if fast { path.candidate(*shape) } else { path.matches(r.path, *shape) };
+                let method_hit = method_ok & (r.any_method | (r.methods.0 & method_bits != 0));
+                let bit = u64::from(cand).wrapping_shl(u32::try_from(j).unwrap_or(63));
+                path_only |= bit;
+                with_method |= bit & 0u64.wrapping_sub(u64::from(method_hit));
+                if fast {
+                    width = width.max(shape.body_len());
+                    if !have_fast {
+                        stand_in = c.wrapping_mul(64).wrapping_add(j);
+                    }
+                    have_fast = true;
+                }
+            }
+            let base = c.wrapping_mul(64);
+            let lowest = |w: u64| {
+                let at = base.wrapping_add(usize::try_from(w.trailing_zeros()).unwrap_or(0));
+                let m = core::hint::black_box(0usize.wrapping_sub(usize::from(w != 0)));
+                (at & m) | (usize::MAX & !m)
+            };
+            first = first.min(lowest(with_method));
+            any = any.min(lowest(path_only));
+        }
+        let (have_first, have_any) = (first != usize::MAX, any != usize::MAX);
+        let m = core::hint::black_box(0usize.wrapping_sub(usize::from(have_first)));
+        let chosen = (first & m) | (any & !m);
+        let chosen_fast = self.shapes.get(chosen).is_some_and(|s| s.fast());
+        let m = core::hint::black_box(0usize.wrapping_sub(usize::from(chosen_fast)));
+        let checked = (chosen & m) | (stand_in & !m);
+        let exact = match (p.rules.get(checked), self.shapes.get(checked)) {
+            (Some(r), Some(shape)) if have_fast => path.verify(r.path, *shape, width),
+            _ => true,
+        };
+        // A candidate of the full matcher is exact already.
+        let verified = !chosen_fast | exact;
+        if have_any & !verified {
+            return self.match_rules_exact(path, method_ok, method_bits);
+        }
+        (if have_first { first } else { usize::MAX }, have_first, have_any)
+    }
+
+    /// [`Engine::match_rules`] with the full matcher on every rule (after a fingerprint
+    /// collision).
+    #[cold]
+    fn match_rules_exact(&self, path: &NormPath<'_>, method_ok: bool, method_bits: u32) -> (usize, bool, bool) {
+        let p = &self.policy;
+        let mut governing = usize::MAX;
+        let mut found = false;
+        let mut path_any = false;
+        for (i, (r, shape)) in p.rules.iter().zip(&self.shapes).enumerate() {
+            let path_hit = path.matches(r.path, *shape);
+            let method_hit = method_ok & (r.any_method | (r.methods.0 & method_bits != 0));
+            let hit = path_hit & method_hit;
+            let take = hit & !found;
+            let m = core::hint::black_box(0usize.wrapping_sub(usize::from(take)));
+            governing = (i & m) | (governing & !m);
+            found |= hit;
+            path_any |= path_hit;
+        }
+        (governing, found, path_any)
     }
 
     /// Like `evaluate`, but hands the verdict's memory to `declassify` (which may tell a
