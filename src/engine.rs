@@ -24,7 +24,7 @@ pub use crate::load::KeyMaterial;
 use crate::load::{self, Loaded};
 use crate::mac::MacSlot;
 use crate::origin::Origin;
-use crate::path::{NormPath, Shape};
+use crate::path::{FastForm, NormPath, Shape};
 use crate::policy::{CredentialKind, MethodSet, OriginSet, PolicyBody, RangeSet, RoleSet, Rule, Scheme};
 use crate::reason::{AllowReason, ForbiddenReason, Reason, UnauthorizedReason};
 use crate::request::Request;
@@ -50,6 +50,8 @@ pub struct Engine<'a> {
     pub(crate) macs: heapless::Vec<MacSlot, MAX_KEYS>,
     /// Shape of each rule's path pattern, by rule index (worked out at load).
     pub(crate) shapes: heapless::Vec<Shape, MAX_RULES>,
+    /// What rule matching needs of the shapes as a whole (worked out at load with them).
+    pub(crate) fast_form: FastForm,
     pub(crate) max_iterations: u32,
     pub(crate) signature: SignatureState,
 }
@@ -275,7 +277,16 @@ impl<'a> Engine<'a> {
             // Cannot fail: the policy has at most MAX_RULES rules (checked by load).
             let _ = shapes.push(Shape::of(r.path));
         }
-        Self { info: l.info, policy: l.policy, macs: l.macs, shapes, max_iterations: l.max_iterations, signature }
+        let fast_form = FastForm::of(&shapes);
+        Self {
+            info: l.info,
+            policy: l.policy,
+            macs: l.macs,
+            shapes,
+            fast_form,
+            max_iterations: l.max_iterations,
+            signature,
+        }
     }
 
     /// The compiled policy.
@@ -516,26 +527,16 @@ impl<'a> Engine<'a> {
         // whose path is a candidate: bit masks over 64 rules at a time, their lowest bits
         // taken once per 64 rules (without branches).
         let (mut first, mut any) = (usize::MAX, usize::MAX);
-        // The policy's widest fast-form body, and a fast-form rule to stand in (policy only).
-        let (mut stand_in, mut have_fast, mut width) = (0usize, false, 0usize);
         for (c, (rules, shapes)) in p.rules.chunks(64).zip(self.shapes.chunks(64)).enumerate() {
             let (mut with_method, mut path_only) = (0u64, 0u64);
             for (j, (r, shape)) in rules.iter().zip(shapes).enumerate() {
-                let fast = shape.fast();
                 // Which test a rule takes depends on its pattern alone (public, the same on
                 // every request).
-                let cand = if fast { path.candidate(*shape) } else { path.matches(r.path, *shape) };
+                let cand = if shape.fast() { path.candidate(*shape) } else { path.matches(r.path, *shape) };
                 let method_hit = method_ok & (r.any_method | (r.methods.0 & method_bits != 0));
                 let bit = u64::from(cand).wrapping_shl(u32::try_from(j).unwrap_or(63));
                 path_only |= bit;
                 with_method |= bit & 0u64.wrapping_sub(u64::from(method_hit));
-                if fast {
-                    width = width.max(shape.body_len());
-                    if !have_fast {
-                        stand_in = c.wrapping_mul(64).wrapping_add(j);
-                    }
-                    have_fast = true;
-                }
             }
             let base = c.wrapping_mul(64);
             let lowest = |w: u64| {
@@ -551,10 +552,16 @@ impl<'a> Engine<'a> {
         let chosen = (first & m) | (any & !m);
         let chosen_fast = self.shapes.get(chosen).is_some_and(|s| s.fast());
         let m = core::hint::black_box(0usize.wrapping_sub(usize::from(chosen_fast)));
-        let checked = (chosen & m) | (stand_in & !m);
-        let exact = match (p.rules.get(checked), self.shapes.get(checked)) {
-            (Some(r), Some(shape)) if have_fast => path.verify(r.path, *shape, width),
-            _ => true,
+        let FastForm { width, stand_in } = self.fast_form;
+        let exact = match stand_in {
+            Some(stand_in) => {
+                let checked = (chosen & m) | (usize::from(stand_in) & !m);
+                match (p.rules.get(checked), self.shapes.get(checked)) {
+                    (Some(r), Some(shape)) => path.verify(r.path, *shape, usize::from(width)),
+                    _ => true,
+                }
+            }
+            None => true,
         };
         // A candidate of the full matcher is exact already.
         let verified = !chosen_fast | exact;

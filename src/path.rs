@@ -684,10 +684,11 @@ impl NormPath<'_> {
     #[inline]
     pub(crate) fn candidate(&self, shape: Shape) -> bool {
         let s = usize::from(shape.segments);
-        let count_ok = (self.segments == s) | (shape.tail & (self.segments > s));
-        let slot = selz(shape.star == u16::MAX, HASH_ZERO, usize::from(shape.star_segment));
+        // Equal counts, or at least as many with a trailing `/**`.
+        let count_ok = self.segments.min(selz(shape.tail, s, usize::MAX)) == s;
         let pre = self.prefix.get(s).copied().unwrap_or(0);
-        let star = self.fp.get(slot).copied().unwrap_or(0);
+        // A pattern without `*` names the zero slot (see [`Shape::of`]).
+        let star = self.fp.get(usize::from(shape.star_segment)).copied().unwrap_or(0);
         count_ok & ((pre ^ star) == shape.fp)
     }
 
@@ -763,7 +764,9 @@ impl Shape {
             None => (pat, false),
         };
         // One pass: segments so far, the first `*` and its segment, whether there are more.
-        let (mut segments, mut first, mut star_segment, mut several) = (0usize, None, 0usize, false);
+        // A pattern without `*` names the zero hash slot as its star segment, so that the
+        // fast form's filter reads it without a select (the matcher ignores it there).
+        let (mut segments, mut first, mut star_segment, mut several) = (0usize, None, HASH_ZERO, false);
         for (i, &c) in body.iter().enumerate() {
             if c == b'/' {
                 segments = segments.saturating_add(1);
@@ -799,8 +802,29 @@ impl Shape {
     }
 
     /// Length of the body (the pattern without its trailing `/**`).
+    #[cfg(test)]
     pub(crate) fn body_len(self) -> usize {
         usize::from(self.body)
+    }
+}
+
+/// What the fast form needs of the policy as a whole, worked out at load from the rules'
+/// shapes ([`FastForm::of`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct FastForm {
+    /// The longest fast-form body: the width of every [`NormPath::verify`].
+    pub(crate) width: u16,
+    /// A fast-form rule (the first), checked when no rule is a candidate; `None` when the
+    /// policy has no fast-form rule.
+    pub(crate) stand_in: Option<u16>,
+}
+
+impl FastForm {
+    /// From the shapes of a policy's rules, in rule order.
+    pub(crate) fn of(shapes: &[Shape]) -> Self {
+        let width = shapes.iter().filter(|s| s.fast()).map(|s| s.body).max().unwrap_or(0);
+        let stand_in = shapes.iter().position(|s| s.fast()).and_then(|i| u16::try_from(i).ok());
+        Self { width, stand_in }
     }
 }
 
