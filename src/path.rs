@@ -426,6 +426,8 @@ const HASH_SLOTS: usize = MAX_PATTERN_SEGMENTS + 3;
 const HASH_OVERFLOW: usize = MAX_PATTERN_SEGMENTS;
 const HASH_ZERO: usize = MAX_PATTERN_SEGMENTS + 1;
 const HASH_JUNK: usize = MAX_PATTERN_SEGMENTS + 2;
+/// Size of the per-request fingerprint tables: a power of two at least [`HASH_SLOTS`].
+const FP_TABLE: usize = HASH_SLOTS.next_power_of_two();
 
 /// FNV-1a (64 bits) over a segment's bytes, seeded by the segment's index so that equal
 /// literals at different positions hash apart. A filter on public data, not a MAC: a
@@ -471,9 +473,9 @@ pub(crate) struct NormPath<'r> {
     slash: [usize; SLOTS],
     segments: usize,
     /// Fingerprint of each segment (slot layout of [`HASH_SLOTS`]; the zero slot is 0).
-    fp: [u32; HASH_SLOTS],
+    fp: [u32; FP_TABLE],
     /// `prefix[s]`: the fingerprints of segments `0..s` XORed.
-    prefix: [u32; MAX_PATTERN_SEGMENTS + 1],
+    prefix: [u32; FP_TABLE],
 }
 
 impl core::fmt::Debug for NormPath<'_> {
@@ -517,16 +519,16 @@ impl<'r> NormPath<'r> {
         let d = decode(path, scratch);
         let padded: &'r [u8] = scratch;
         let bytes = padded.get(..d.len).unwrap_or(&[]);
-        let mut fp = [0u32; HASH_SLOTS];
+        let mut fp = [0u32; FP_TABLE];
         for (f, &h) in fp.iter_mut().zip(&d.hashes) {
             *f = fold(h);
         }
         if let Some(z) = fp.get_mut(HASH_ZERO) {
             *z = 0;
         }
-        let mut prefix = [0u32; MAX_PATTERN_SEGMENTS + 1];
+        let mut prefix = [0u32; FP_TABLE];
         let mut acc = 0u32;
-        for (p, &f) in prefix.iter_mut().skip(1).zip(&fp) {
+        for (p, &f) in prefix.iter_mut().skip(1).take(MAX_PATTERN_SEGMENTS).zip(&fp) {
             acc ^= f;
             *p = acc;
         }
@@ -686,9 +688,11 @@ impl NormPath<'_> {
         let s = usize::from(shape.segments);
         // Equal counts, or at least as many with a trailing `/**`.
         let count_ok = self.segments.min(selz(shape.tail, s, usize::MAX)) == s;
-        let pre = self.prefix.get(s).copied().unwrap_or(0);
+        // Indices masked to the tables' power-of-two size, so no bounds check per rule (a
+        // valid shape's are below it anyway).
+        let pre = self.prefix.get(s & (FP_TABLE - 1)).copied().unwrap_or(0);
         // A pattern without `*` names the zero slot (see [`Shape::of`]).
-        let star = self.fp.get(usize::from(shape.star_segment)).copied().unwrap_or(0);
+        let star = self.fp.get(usize::from(shape.star_segment) & (FP_TABLE - 1)).copied().unwrap_or(0);
         count_ok & ((pre ^ star) == shape.fp)
     }
 
