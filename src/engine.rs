@@ -794,3 +794,52 @@ pub struct Explanation<'a> {
     /// Rows 1–18.
     pub checks: [Check; 18],
 }
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use super::*;
+    use crate::policy::{CorsSettings, Settings};
+
+    fn public_rule(name: &'static str, path: &'static str) -> Rule<'static> {
+        Rule { name, path, methods: MethodSet(1), any_method: false, ..NO_RULE.clone() }
+    }
+
+    #[test]
+    fn a_refuted_candidate_falls_back_to_matching_every_rule_exactly() {
+        let body = PolicyBody {
+            name: "fallback",
+            realm: "test",
+            settings: Settings::DEFAULT,
+            cors: CorsSettings::DEFAULT,
+            methods: ["GET"].into_iter().collect(),
+            roles: heapless::Vec::new(),
+            keys: heapless::Vec::new(),
+            credentials: heapless::Vec::new(),
+            ranges: heapless::Vec::new(),
+            origins: heapless::Vec::new(),
+            rules: [public_rule("a", "/a/**"), public_rule("b", "/b/**")].into_iter().collect(),
+        };
+        let mut out = std::vec![0u8; 1 << 14];
+        let n = crate::blob::encode(&body, None, &mut out).unwrap();
+        let mut engine = Engine::load(&out[..n], &[]).unwrap();
+        fn allowed(e: &Engine<'_>, path: &'static str) -> Option<std::string::String> {
+            match e.evaluate(&Request::new(b"GET", path.as_bytes(), 0)) {
+                Decision::Allow(a) => Some(a.rule.into()),
+                _ => None,
+            }
+        }
+        assert_eq!(allowed(&engine, "/b/x").as_deref(), Some("b"));
+        // Rule `a` given the fingerprint of `/b/**` (as a collision would): the filter makes
+        // it the first candidate for `/b/x`, the exact check refutes it, and the fallback finds
+        // rule `b`. A collision never makes a rule match.
+        engine.shapes[0] = Shape::of("/b/**");
+        assert_eq!(allowed(&engine, "/b/x").as_deref(), Some("b"));
+        let mut scratch = Scratch::new();
+        let path = NormPath::new(b"/b/x", scratch.room(16));
+        assert!(path.candidate(engine.shapes[0]));
+        assert_eq!(engine.match_rules(&path, true, 1), (1, true, true));
+        assert_eq!(engine.match_rules_exact(&path, true, 1), (1, true, true));
+    }
+}
