@@ -24,7 +24,7 @@ use crate::load;
 pub use crate::load::KeyMaterial;
 use crate::mac::MacSlot;
 use crate::origin::Origin;
-use crate::path::{NormPath, Shape};
+use crate::path::{FastForm, NormPath, Shape};
 use crate::policy::{CredentialKind, MethodSet, OriginSet, PolicyBody, RangeSet, RoleSet, Rule, Scheme};
 use crate::reason::{AllowReason, ForbiddenReason, Reason, UnauthorizedReason};
 use crate::request::Request;
@@ -55,6 +55,8 @@ pub struct Engine<'a> {
     pub(crate) macs: heapless::Vec<MacSlot, MAX_KEYS>,
     /// Shape of each rule's path pattern, by rule index (worked out at load).
     pub(crate) shapes: heapless::Vec<Shape, MAX_RULES>,
+    /// What rule matching needs of the shapes as a whole (worked out at load with them).
+    pub(crate) fast_form: FastForm,
     pub(crate) max_iterations: u32,
     pub(crate) signature: SignatureState,
     /// Whether the last load succeeded.
@@ -276,6 +278,7 @@ impl<'a> Engine<'a> {
             policy: crate::decode::empty(),
             macs: heapless::Vec::new(),
             shapes: heapless::Vec::new(),
+            fast_form: FastForm::EMPTY,
             max_iterations: 0,
             signature: SignatureState::Unsigned,
             loaded: false,
@@ -377,6 +380,7 @@ impl<'a> Engine<'a> {
             // Cannot fail: the policy has at most MAX_RULES rules (checked by load).
             self.shapes.push(Shape::of(r.path)).map_err(|_| LoadError::BodyMalformed)?;
         }
+        self.fast_form = FastForm::of(&self.shapes);
         self.signature = match verify_key {
             Some(_) => SignatureState::Verified,
             None if l.info.signed => SignatureState::SignedUnverified,
@@ -394,6 +398,7 @@ impl<'a> Engine<'a> {
         crate::decode::empty_into(&mut self.policy);
         self.macs.clear();
         self.shapes.clear();
+        self.fast_form = FastForm::EMPTY;
         self.info = NO_INFO;
         self.max_iterations = 0;
         self.signature = SignatureState::Unsigned;
@@ -451,7 +456,10 @@ impl<'a> Engine<'a> {
         Explanation { decision, checks }
     }
 
-    /// Every check, combined with masks (see the module documentation).
+    /// Every check, combined with masks (see the module documentation). Inlined into
+    /// `evaluate` (it was, until the rule loop grew): out of line it cost about 1 300
+    /// instructions more per decision, in moves of its result.
+    #[inline(always)]
     pub(crate) fn verdict<'r, 'b>(&self, req: &Request<'r>, scratch: &'b mut Scratch) -> (Verdict<'b>, Context<'r>) {
         let p = &self.policy;
         // One scratch area serves the path (while rules are matched; it also gives pattern
@@ -471,22 +479,7 @@ impl<'a> Engine<'a> {
             let hit = ct::eq_public(m.as_bytes(), method) || (head && m.as_bytes() == b"GET");
             method_bits |= bit32(i) & 0u32.wrapping_sub(u32::from(hit));
         }
-        let mut governing = usize::MAX;
-        let mut found = false;
-        let mut path_any = false;
-        for (i, (r, shape)) in p.rules.iter().zip(&self.shapes).enumerate() {
-            let path_hit = path.matches(r.path, *shape);
-            let method_hit = method_ok & (r.any_method | (r.methods.0 & method_bits != 0));
-            let hit = path_hit & method_hit;
-            let take = hit & !found;
-            // The mask goes through `black_box` so the optimizer cannot turn the select back
-            // into a branch on whether a rule already matched (it did once the matcher stopped
-            // being inlined), which would make the work depend on the governing rule.
-            let m = core::hint::black_box(0usize.wrapping_sub(usize::from(take)));
-            governing = (i & m) | (governing & !m);
-            found |= hit;
-            path_any |= path_hit;
-        }
+        let (governing, found, path_any) = self.match_rules(&path, method_ok, method_bits);
         let path_malformed = path.malformed();
         let rule = p.rules.get(governing).unwrap_or(&NO_RULE);
 
@@ -631,6 +624,88 @@ impl<'a> Engine<'a> {
         let origin_valid = matches!(origin, Some(Some(_)));
         let context = Context { preflight, bearer, origin: scanned.origin, origin_valid, acrm: scanned.acrm };
         (verdict, context)
+    }
+
+    /// Row 3 over every rule: (governing rule or `usize::MAX`, whether one matched, whether
+    /// any rule's path matched). Public work only (the path, the method and the policy).
+    ///
+    /// Every rule is examined with the same few instructions whichever rule governs: a rule
+    /// whose pattern has at most one `*` (the fast form) by [`NormPath::candidate`], a
+    /// fingerprint compare that is never false for a matching path, any other rule by the
+    /// full matcher. Then exactly one exact check ([`NormPath::verify`], with work fixed per
+    /// policy): of the first candidate whose method matches, else of the first candidate,
+    /// else of a stand-in rule, whose answer is dropped. Only when that check refutes a
+    /// candidate (a fingerprint collision: public, and rare) are all rules matched exactly,
+    /// so a collision costs time and can never make a rule match.
+    fn match_rules(&self, path: &NormPath<'_>, method_ok: bool, method_bits: u32) -> (usize, bool, bool) {
+        let p = &self.policy;
+        // The first rule whose path is a candidate and whose method matches, and the first
+        // whose path is a candidate: bit masks over 64 rules at a time, their lowest bits
+        // taken once per 64 rules (without branches).
+        let (mut first, mut any) = (usize::MAX, usize::MAX);
+        for (c, (rules, shapes)) in p.rules.chunks(64).zip(self.shapes.chunks(64)).enumerate() {
+            let (mut with_method, mut path_only) = (0u64, 0u64);
+            for (j, (r, shape)) in rules.iter().zip(shapes).enumerate() {
+                // Which test a rule takes depends on its pattern alone (public, the same on
+                // every request).
+                let cand = if shape.fast() { path.candidate(*shape) } else { path.matches(r.path, *shape) };
+                let method_hit = method_ok & (r.any_method | (r.methods.0 & method_bits != 0));
+                let bit = u64::from(cand).wrapping_shl(u32::try_from(j).unwrap_or(63));
+                path_only |= bit;
+                with_method |= bit & 0u64.wrapping_sub(u64::from(method_hit));
+            }
+            let base = c.wrapping_mul(64);
+            let lowest = |w: u64| {
+                let at = base.wrapping_add(usize::try_from(w.trailing_zeros()).unwrap_or(0));
+                let m = core::hint::black_box(0usize.wrapping_sub(usize::from(w != 0)));
+                (at & m) | (usize::MAX & !m)
+            };
+            first = first.min(lowest(with_method));
+            any = any.min(lowest(path_only));
+        }
+        let (have_first, have_any) = (first != usize::MAX, any != usize::MAX);
+        let m = core::hint::black_box(0usize.wrapping_sub(usize::from(have_first)));
+        let chosen = (first & m) | (any & !m);
+        let chosen_fast = self.shapes.get(chosen).is_some_and(|s| s.fast());
+        let m = core::hint::black_box(0usize.wrapping_sub(usize::from(chosen_fast)));
+        let FastForm { width, stand_in } = self.fast_form;
+        let exact = match stand_in {
+            Some(stand_in) => {
+                let checked = (chosen & m) | (usize::from(stand_in) & !m);
+                match (p.rules.get(checked), self.shapes.get(checked)) {
+                    (Some(r), Some(shape)) => path.verify(r.path, *shape, usize::from(width)),
+                    _ => true,
+                }
+            }
+            None => true,
+        };
+        // A candidate of the full matcher is exact already.
+        let verified = !chosen_fast | exact;
+        if have_any & !verified {
+            return self.match_rules_exact(path, method_ok, method_bits);
+        }
+        (if have_first { first } else { usize::MAX }, have_first, have_any)
+    }
+
+    /// [`Engine::match_rules`] with the full matcher on every rule (after a fingerprint
+    /// collision).
+    #[cold]
+    fn match_rules_exact(&self, path: &NormPath<'_>, method_ok: bool, method_bits: u32) -> (usize, bool, bool) {
+        let p = &self.policy;
+        let mut governing = usize::MAX;
+        let mut found = false;
+        let mut path_any = false;
+        for (i, (r, shape)) in p.rules.iter().zip(&self.shapes).enumerate() {
+            let path_hit = path.matches(r.path, *shape);
+            let method_hit = method_ok & (r.any_method | (r.methods.0 & method_bits != 0));
+            let hit = path_hit & method_hit;
+            let take = hit & !found;
+            let m = core::hint::black_box(0usize.wrapping_sub(usize::from(take)));
+            governing = (i & m) | (governing & !m);
+            found |= hit;
+            path_any |= path_hit;
+        }
+        (governing, found, path_any)
     }
 
     /// Like `evaluate`, but hands the verdict's memory to `declassify` (which may tell a
@@ -834,4 +909,53 @@ pub struct Explanation<'a> {
     pub decision: Decision<'a>,
     /// Rows 1–18.
     pub checks: [Check; 18],
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use super::*;
+    use crate::policy::{CorsSettings, Settings};
+
+    fn public_rule(name: &'static str, path: &'static str) -> Rule<'static> {
+        Rule { name, path, methods: MethodSet(1), any_method: false, ..NO_RULE.clone() }
+    }
+
+    #[test]
+    fn a_refuted_candidate_falls_back_to_matching_every_rule_exactly() {
+        let body = PolicyBody {
+            name: "fallback",
+            realm: "test",
+            settings: Settings::DEFAULT,
+            cors: CorsSettings::DEFAULT,
+            methods: ["GET"].into_iter().collect(),
+            roles: heapless::Vec::new(),
+            keys: heapless::Vec::new(),
+            credentials: heapless::Vec::new(),
+            ranges: heapless::Vec::new(),
+            origins: heapless::Vec::new(),
+            rules: [public_rule("a", "/a/**"), public_rule("b", "/b/**")].into_iter().collect(),
+        };
+        let mut out = std::vec![0u8; 1 << 14];
+        let n = crate::blob::encode(&body, None, &mut out).unwrap();
+        let mut engine = Engine::load(&out[..n], &[]).unwrap();
+        fn allowed(e: &Engine<'_>, path: &'static str) -> Option<std::string::String> {
+            match e.evaluate(&Request::new(b"GET", path.as_bytes(), 0)) {
+                Decision::Allow(a) => Some(a.rule.into()),
+                _ => None,
+            }
+        }
+        assert_eq!(allowed(&engine, "/b/x").as_deref(), Some("b"));
+        // Rule `a` given the fingerprint of `/b/**` (as a collision would): the filter makes
+        // it the first candidate for `/b/x`, the exact check refutes it, and the fallback finds
+        // rule `b`. A collision never makes a rule match.
+        engine.shapes[0] = Shape::of("/b/**");
+        assert_eq!(allowed(&engine, "/b/x").as_deref(), Some("b"));
+        let mut scratch = Scratch::new();
+        let path = NormPath::new(b"/b/x", scratch.room(16));
+        assert!(path.candidate(engine.shapes[0]));
+        assert_eq!(engine.match_rules(&path, true, 1), (1, true, true));
+        assert_eq!(engine.match_rules_exact(&path, true, 1), (1, true, true));
+    }
 }

@@ -193,6 +193,8 @@ struct Decoded {
     /// `slash[k]` = position of the (k+1)-th `/` in the output, or `len` past the last one.
     slash: [usize; SLOTS],
     segments: usize,
+    /// Running hash of each segment (see [`fingerprint`]).
+    hashes: [u64; HASH_SLOTS],
 }
 
 /// What the decoder needs to know of a byte, looked up once per raw and once per decoded byte
@@ -325,9 +327,9 @@ fn decode(path: &[u8], out: &mut [u8]) -> Decoded {
     // The checks read as many bytes as the raw path has (those past `len` take no part), so
     // that a path costs what its raw length says, however many escapes it holds.
     let scanned = out.get(..path.len().max(len)).unwrap_or(&[]);
-    let (seg_bad, slash, segments) =
+    let (seg_bad, slash, segments, hashes) =
         if kind & info::SPECIAL == 0 { segments::<false>(scanned, len) } else { segments::<true>(scanned, len) };
-    Decoded { len, malformed: bad | seg_bad, slash, segments }
+    Decoded { len, malformed: bad | seg_bad, slash, segments, hashes }
 }
 
 /// Decodes every escape of `path` into `out`: (length, malformed). Malformed: a raw `#`, a `%`
@@ -366,8 +368,12 @@ fn unescape(path: &[u8], out: &mut [u8]) -> (usize, bool) {
 /// is empty inside or `.` or `..`) and, with `DECODED` (the path went through the decoder),
 /// that it is valid UTF-8; returns (malformed, slash table, number of `/`). Bytes of `scanned`
 /// past `len` (only a decoded path has them) are read with the same work and ignored. Every `/` here is a raw one: an escaped one is malformed already.
-fn segments<const DECODED: bool>(scanned: &[u8], len: usize) -> (bool, [usize; SLOTS], usize) {
+/// It also hashes every segment ([`fingerprint`]): slot `k` for segment `k` below
+/// [`MAX_PATTERN_SEGMENTS`].
+fn segments<const DECODED: bool>(scanned: &[u8], len: usize) -> (bool, [usize; SLOTS], usize, [u64; HASH_SLOTS]) {
     let mut bad = 0u8;
+    let mut hashes = [0u64; HASH_SLOTS];
+    let mut h = 0u64;
     let mut seg = SEG_OTHER;
     let mut utf = utf8::START;
     let mut slash = [0usize; SLOTS];
@@ -388,7 +394,16 @@ fn segments<const DECODED: bool>(scanned: &[u8], len: usize) -> (bool, [usize; S
         if let Some(s) = slash.get_mut(slot) {
             *s = selz(is_slash, j, *s);
         }
+        // A `/` starts the hash of segment `count`; any other byte extends the current one.
+        h = sel64(is_slash, seg_seed(count), hash_step(h, b));
         count = count.wrapping_add(usize::from(is_slash));
+        // Segment `count - 1` (before the first `/`, and past the table, the overflow slot;
+        // bytes past `len`, the junk slot).
+        let seg = selz(count == 0, HASH_OVERFLOW, count.wrapping_sub(1).min(HASH_OVERFLOW));
+        let hslot = if DECODED { selz(j < len, seg, HASH_JUNK) } else { seg };
+        if let Some(s) = hashes.get_mut(hslot) {
+            *s = h;
+        }
     }
     // A `/` closing a bad segment; empty or relative; a trailing `.` or `..` segment; a cut
     // UTF-8 sequence.
@@ -401,7 +416,49 @@ fn segments<const DECODED: bool>(scanned: &[u8], len: usize) -> (bool, [usize; S
     for (k, s) in slash.iter_mut().enumerate() {
         *s = selz(k >= count, len, *s);
     }
-    (malformed, slash, count)
+    (malformed, slash, count, hashes)
+}
+
+/// Hash slots: one per pattern segment, then an overflow slot (segments past the table),
+/// the zero slot (what a pattern without `*` reads for its star) and a junk slot (bytes of a
+/// decoded path's scratch past its end).
+const HASH_SLOTS: usize = MAX_PATTERN_SEGMENTS + 3;
+const HASH_OVERFLOW: usize = MAX_PATTERN_SEGMENTS;
+const HASH_ZERO: usize = MAX_PATTERN_SEGMENTS + 1;
+const HASH_JUNK: usize = MAX_PATTERN_SEGMENTS + 2;
+/// Size of the per-request fingerprint tables: a power of two at least [`HASH_SLOTS`].
+const FP_TABLE: usize = HASH_SLOTS.next_power_of_two();
+
+/// FNV-1a (64 bits) over a segment's bytes, seeded by the segment's index so that equal
+/// literals at different positions hash apart. A filter on public data, not a MAC: a
+/// collision only costs an exact check (see [`NormPath::candidate`]).
+const FNV_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+#[inline]
+fn seg_seed(k: usize) -> u64 {
+    FNV_BASIS ^ u64::try_from(k).unwrap_or(0).wrapping_shl(40)
+}
+
+#[inline]
+fn hash_step(h: u64, b: u8) -> u64 {
+    (h ^ u64::from(b)).wrapping_mul(FNV_PRIME)
+}
+
+#[inline]
+fn fold(h: u64) -> u32 {
+    u32::try_from((h ^ (h >> 32)) & 0xffff_ffff).unwrap_or(0)
+}
+
+#[inline]
+fn sel64(c: bool, a: u64, b: u64) -> u64 {
+    let mask = 0u64.wrapping_sub(u64::from(c));
+    (a & mask) | (b & !mask)
+}
+
+/// The fingerprint of segment `k` holding `seg` (the same function at load and per request).
+fn fingerprint(k: usize, seg: &[u8]) -> u32 {
+    fold(seg.iter().fold(seg_seed(k), |h, &b| hash_step(h, b)))
 }
 
 /// A normalized request path with its segment table.
@@ -415,6 +472,10 @@ pub(crate) struct NormPath<'r> {
     /// `slash[k]` = position of the (k+1)-th `/`, or `len` past the last one.
     slash: [usize; SLOTS],
     segments: usize,
+    /// Fingerprint of each segment (slot layout of [`HASH_SLOTS`]; the zero slot is 0).
+    fp: [u32; FP_TABLE],
+    /// `prefix[s]`: the fingerprints of segments `0..s` XORed.
+    prefix: [u32; FP_TABLE],
 }
 
 impl core::fmt::Debug for NormPath<'_> {
@@ -458,7 +519,28 @@ impl<'r> NormPath<'r> {
         let d = decode(path, scratch);
         let padded: &'r [u8] = scratch;
         let bytes = padded.get(..d.len).unwrap_or(&[]);
-        NormPath { bytes, padded, malformed: too_long | short | d.malformed, slash: d.slash, segments: d.segments }
+        let mut fp = [0u32; FP_TABLE];
+        for (f, &h) in fp.iter_mut().zip(&d.hashes) {
+            *f = fold(h);
+        }
+        if let Some(z) = fp.get_mut(HASH_ZERO) {
+            *z = 0;
+        }
+        let mut prefix = [0u32; FP_TABLE];
+        let mut acc = 0u32;
+        for (p, &f) in prefix.iter_mut().skip(1).take(MAX_PATTERN_SEGMENTS).zip(&fp) {
+            acc ^= f;
+            *p = acc;
+        }
+        NormPath {
+            bytes,
+            padded,
+            malformed: too_long | short | d.malformed,
+            slash: d.slash,
+            segments: d.segments,
+            fp,
+            prefix,
+        }
     }
 
     /// Whether the path is malformed (decision row 1).
@@ -594,6 +676,69 @@ impl<'r> NormPath<'r> {
     }
 }
 
+impl NormPath<'_> {
+    /// The fast form's filter: whether a pattern of shape `shape` (at most one `*`) may
+    /// match, from the segment count and the fingerprints of its literal segments, in a few
+    /// instructions and without reading the pattern. Never false when [`NormPath::matches`]
+    /// is true (equal segments hash equal, and the `*` segment is XORed back out of the
+    /// path's prefix); a true answer is only a candidate, which [`NormPath::verify`] checks.
+    /// Everything here is public (the path and the policy).
+    #[inline]
+    pub(crate) fn candidate(&self, shape: Shape) -> bool {
+        let s = usize::from(shape.segments);
+        // Equal counts, or at least as many with a trailing `/**`.
+        let count_ok = self.segments.min(selz(shape.tail, s, usize::MAX)) == s;
+        // Indices masked to the tables' power-of-two size, so no bounds check per rule (a
+        // valid shape's are below it anyway).
+        let pre = self.prefix.get(s & (FP_TABLE - 1)).copied().unwrap_or(0);
+        // A pattern without `*` names the zero slot (see [`Shape::of`]).
+        let star = self.fp.get(usize::from(shape.star_segment) & (FP_TABLE - 1)).copied().unwrap_or(0);
+        count_ok & ((pre ^ star) == shape.fp)
+    }
+
+    /// The exact check of a fast-form pattern (as [`NormPath::matches`] decides it), with work
+    /// that depends on `width` alone: `width` bytes are compared, whatever the pattern (the
+    /// caller passes the longest fast-form body of the policy, so every rule's check costs the
+    /// same). Bytes past the body are masked out; a byte after the `*` is compared with the
+    /// path from the `/` that ends the `*` segment.
+    #[allow(clippy::similar_names, reason = "pattern byte and path byte")]
+    pub(crate) fn verify(&self, pattern: &str, shape: Shape, width: usize) -> bool {
+        let len = self.bytes.len();
+        let pat = pattern.as_bytes();
+        let body = usize::from(shape.body);
+        let segments = usize::from(shape.segments);
+        let count_ok = (self.segments == segments) | (shape.tail & (self.segments > segments));
+        let end = self.slash.get(segments).copied().unwrap_or(len);
+        let has_star = shape.star != u16::MAX;
+        let star = usize::from(shape.star);
+        let k = usize::from(shape.star_segment);
+        let (_, seg_len, exists) = self.segment(k, len);
+        let at = self.slash.get(k.wrapping_add(1)).copied().unwrap_or(len);
+        // Path offset minus pattern offset after the `*`.
+        let shift = at.wrapping_sub(star).wrapping_sub(1);
+        let last_pat = pat.len().saturating_sub(1);
+        let last_path = self.padded.len().saturating_sub(1);
+        let mut diff = 0u8;
+        for j in 0..width {
+            let after = has_star & (j > star);
+            let pi = j.wrapping_add(selz(after, shift, 0)).min(last_path);
+            let a = pat.get(j.min(last_pat)).copied().unwrap_or(0);
+            let b = self.padded.get(pi).copied().unwrap_or(0);
+            let counted = (j < body) & !(has_star & (j == star));
+            diff |= (a ^ b) & m8(counted);
+        }
+        let second = body.saturating_sub(star).saturating_sub(1);
+        let plain = (body == end) & (body <= width);
+        let starred = (star <= len) & exists & (seg_len > 0) & (at.wrapping_add(second) == end) & (body <= width);
+        // Combined without branches, so that checking one rule costs what checking another
+        // does whatever their shapes.
+        let shaped = (has_star & starred) | (!has_star & plain);
+        let nonempty = (diff == 0) & shaped & count_ok;
+        // `/**` (an empty body) matches every path.
+        ((body == 0) & shape.tail) | ((body != 0) & nonempty)
+    }
+}
+
 /// What matching needs to know about a valid pattern, worked out once at load
 /// ([`Shape::of`]) so that a request does not scan the pattern for `*` and `/` bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -610,6 +755,8 @@ pub(crate) struct Shape {
     tail: bool,
     /// The body has more than one `*`.
     several: bool,
+    /// The fingerprints of the body's literal segments, XORed (see [`NormPath::candidate`]).
+    fp: u32,
 }
 
 impl Shape {
@@ -621,7 +768,9 @@ impl Shape {
             None => (pat, false),
         };
         // One pass: segments so far, the first `*` and its segment, whether there are more.
-        let (mut segments, mut first, mut star_segment, mut several) = (0usize, None, 0usize, false);
+        // A pattern without `*` names the zero hash slot as its star segment, so that the
+        // fast form's filter reads it without a select (the matcher ignores it there).
+        let (mut segments, mut first, mut star_segment, mut several) = (0usize, None, HASH_ZERO, false);
         for (i, &c) in body.iter().enumerate() {
             if c == b'/' {
                 segments = segments.saturating_add(1);
@@ -645,8 +794,60 @@ impl Shape {
             segments: u8_of(segments),
             tail,
             several,
+            fp: literal_fingerprint(body),
         }
     }
+
+    /// Whether matching takes the fast form ([`NormPath::candidate`], then one
+    /// [`NormPath::verify`]): at most one `*` in the body. Others go through
+    /// [`NormPath::matches`] on every request.
+    pub(crate) const fn fast(self) -> bool {
+        !self.several
+    }
+
+    /// Length of the body (the pattern without its trailing `/**`).
+    #[cfg(test)]
+    pub(crate) fn body_len(self) -> usize {
+        usize::from(self.body)
+    }
+}
+
+/// What the fast form needs of the policy as a whole, worked out at load from the rules'
+/// shapes ([`FastForm::of`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct FastForm {
+    /// The longest fast-form body: the width of every [`NormPath::verify`].
+    pub(crate) width: u16,
+    /// A fast-form rule (the first), checked when no rule is a candidate; `None` when the
+    /// policy has no fast-form rule.
+    pub(crate) stand_in: Option<u16>,
+}
+
+impl FastForm {
+    /// That of a policy without rules (an empty engine's).
+    pub(crate) const EMPTY: Self = Self { width: 0, stand_in: None };
+
+    /// From the shapes of a policy's rules, in rule order.
+    pub(crate) fn of(shapes: &[Shape]) -> Self {
+        let width = shapes.iter().filter(|s| s.fast()).map(|s| s.body).max().unwrap_or(0);
+        let stand_in = shapes.iter().position(|s| s.fast()).and_then(|i| u16::try_from(i).ok());
+        Self { width, stand_in }
+    }
+}
+
+/// The per-rule table of the fast form, worked out at load: the fingerprints of the body's
+/// literal segments, by position, XORed (a `*` segment contributes nothing).
+fn literal_fingerprint(body: &[u8]) -> u32 {
+    let mut fp = 0u32;
+    if body.is_empty() {
+        return fp;
+    }
+    for (k, seg) in body.split(|&c| c == b'/').skip(1).enumerate() {
+        if seg != b"*" {
+            fp ^= fingerprint(k, seg);
+        }
+    }
+    fp
 }
 
 /// A mask of the low `n` bytes (`n` ≤ 8), without a branch.
@@ -1166,8 +1367,35 @@ mod tests {
                 if np.malformed() {
                     continue;
                 }
-                assert_eq!(np.matches(pat, Shape::of(pat)), reference(pat, path.as_bytes()), "{pat} vs {path}");
+                let shape = Shape::of(pat);
+                let expect = reference(pat, path.as_bytes());
+                assert_eq!(np.matches(pat, shape), expect, "{pat} vs {path}");
+                if shape.fast() {
+                    // The filter has no false negatives, and the exact check (at any width
+                    // that covers the body) decides like the matcher.
+                    assert!(!expect || np.candidate(shape), "{pat} vs {path}: filtered out");
+                    for width in [shape.body_len(), shape.body_len() + 9] {
+                        assert_eq!(np.verify(pat, shape, width), expect, "{pat} vs {path} at width {width}");
+                    }
+                }
             }
+        }
+    }
+
+    #[test]
+    fn fingerprints_filter_out_other_literals() {
+        let mut scratch = [0u8; BUF];
+        let np = NormPath::new(b"/r07/item/x", &mut scratch);
+        for (pat, expect) in [
+            ("/r07/**", true),
+            ("/r07/*/x", true),
+            ("/r07/item/x", true),
+            ("/r08/**", false),
+            ("/r07/itex/x", false),
+            ("/item/r07/x", false),
+            ("/r07/*/y", false),
+        ] {
+            assert_eq!(np.candidate(Shape::of(pat)), expect, "{pat}");
         }
     }
 
