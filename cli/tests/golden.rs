@@ -108,3 +108,24 @@ fn the_committed_signed_blob_verifies_only_with_its_key() {
     let j: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert!(j["error"].as_str().expect("error").contains("does not verify"), "{out}");
 }
+
+#[test]
+fn the_hmac_only_example_is_the_example_less_its_jwk_set() {
+    // policies/edge-api-hmac.toml is a copy of edge-api.toml for the firmware's HMAC-only size
+    // builds: it must stay that copy (name aside) as the example grows, or the flash figures
+    // measure a different policy.
+    let read = |name: &str| -> toml::Table {
+        toml::from_str(&std::fs::read_to_string(common::repo(&format!("policies/{name}"))).expect("read"))
+            .expect("toml")
+    };
+    let mut full = read("edge-api.toml");
+    let mut hmac = read("edge-api-hmac.toml");
+    let keys = full.get_mut("key").and_then(toml::Value::as_array_mut).expect("[[key]] tables");
+    let before = keys.len();
+    keys.retain(|k| k.get("jwks").is_none());
+    assert!(keys.len() < before, "edge-api.toml has a JWK Set key");
+    for t in [&mut full, &mut hmac] {
+        t.remove("name");
+    }
+    assert_eq!(hmac, full, "edge-api-hmac.toml differs from edge-api.toml beyond its JWK Set key and name");
+}
