@@ -255,9 +255,10 @@ fn contains(v: Option<Value<'_>>, wanted: &[u8]) -> bool {
     hit
 }
 
-/// Equality of two public strings; those of 8 to 16 bytes (most role names) as two words,
-/// without a call to `memcmp`.
-fn eq_public(a: &[u8], b: &[u8]) -> bool {
+/// Equality of two public strings, stopping early; those of 8 to 16 bytes (most role names) as
+/// two words, without a call to `memcmp`. (`ct::eq_public` is the one that examines every
+/// byte.)
+fn eq_vartime(a: &[u8], b: &[u8]) -> bool {
     let word = |s: &[u8], at: usize| s.get(at..).and_then(<[u8]>::first_chunk::<8>).map(|w| u64::from_le_bytes(*w));
     let n = a.len();
     if n != b.len() {
@@ -276,7 +277,7 @@ fn roles_from(v: Option<Value<'_>>, scope: Option<JStr<'_>>, names: &[&str]) -> 
     let mut add = |token: &[u8]| {
         for (i, n) in names.iter().enumerate() {
             let bit = u32::try_from(i).ok().and_then(|i| 1u64.checked_shl(i)).unwrap_or(0);
-            if eq_public(n.as_bytes(), token) {
+            if eq_vartime(n.as_bytes(), token) {
                 set |= bit;
             }
         }
